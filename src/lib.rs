@@ -1,0 +1,1 @@
+//! vigil: a Redis-Sentinel-compatible supervisor and a Redis-compatible data node.
