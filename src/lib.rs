@@ -1,1 +1,8 @@
 //! vigil: a Redis-Sentinel-compatible supervisor and a Redis-compatible data node.
+
+pub mod alloc;
+pub mod config;
+pub mod logging;
+pub mod resp;
+pub mod server;
+pub mod util;

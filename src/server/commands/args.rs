@@ -1,0 +1,82 @@
+//! Argument parsing shared by command implementations, with Redis's exact error texts.
+
+use bytes::Bytes;
+
+use crate::resp::Reply;
+use crate::util::num::{parse_f64, parse_i64};
+
+/// `ERR syntax error`.
+pub fn syntax_error() -> Reply {
+    Reply::err("ERR syntax error")
+}
+
+/// `ERR value is not an integer or out of range`.
+pub fn not_integer() -> Reply {
+    Reply::err("ERR value is not an integer or out of range")
+}
+
+/// Parses an integer argument.
+pub fn int(arg: &[u8]) -> Result<i64, Reply> {
+    parse_i64(arg).ok_or_else(not_integer)
+}
+
+/// Parses a non-negative integer argument with a custom error.
+pub fn positive(arg: &[u8], what: &str) -> Result<i64, Reply> {
+    match parse_i64(arg) {
+        Some(v) if v >= 0 => Ok(v),
+        _ => Err(Reply::err(format!("ERR {what} must be positive"))),
+    }
+}
+
+/// Parses a float argument (`ERR value is not a valid float`).
+pub fn float(arg: &[u8]) -> Result<f64, Reply> {
+    parse_f64(arg).ok_or_else(|| Reply::err("ERR value is not a valid float"))
+}
+
+/// Parses a blocking-command timeout in seconds (may be fractional) into milliseconds.
+pub fn timeout_ms(arg: &[u8]) -> Result<i64, Reply> {
+    let secs = parse_f64(arg)
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| Reply::err("ERR timeout is not a float or out of range"))?;
+    if secs < 0.0 {
+        return Err(Reply::err("ERR timeout is negative"));
+    }
+    let ms = secs * 1000.0;
+    if ms > i64::MAX as f64 / 2.0 {
+        return Err(Reply::err("ERR timeout is out of range"));
+    }
+    Ok(ms.ceil() as i64)
+}
+
+/// Case-insensitive comparison of an argument with an option name.
+pub fn is(arg: &[u8], name: &str) -> bool {
+    arg.eq_ignore_ascii_case(name.as_bytes())
+}
+
+/// Lower-cased argument as text, for matching option names.
+pub fn lower(arg: &[u8]) -> String {
+    String::from_utf8_lossy(arg).to_ascii_lowercase()
+}
+
+/// Copies an argument out of the request buffer so the stored value does not pin it.
+pub fn own(arg: &Bytes) -> Bytes {
+    Bytes::copy_from_slice(arg)
+}
+
+/// Normalizes Redis-style inclusive start/end indexes (negative from the end) for a length;
+/// None when the range is empty.
+pub fn range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    let mut s = if start < 0 { len + start } else { start };
+    let mut e = if end < 0 { len + end } else { end };
+    if s < 0 {
+        s = 0;
+    }
+    if e >= len {
+        e = len - 1;
+    }
+    if s > e || s >= len || len == 0 {
+        return None;
+    }
+    Some((s as usize, e as usize))
+}

@@ -1,0 +1,116 @@
+//! CONFIG GET/SET/REWRITE/RESETSTAT: runtime configuration.
+
+use bytes::Bytes;
+
+use crate::resp::Reply;
+use crate::server::command::{CommandSpec, flags::*};
+use crate::server::state::Ctx;
+
+/// The CONFIG container.
+pub static COMMANDS: &[CommandSpec] = &[CommandSpec::container("config", CONFIG_SUBCOMMANDS).doc(
+    "server",
+    "2.0.0",
+    "A container for server configuration commands.",
+)];
+
+static CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("get", -3, config_get)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .doc(
+            "server",
+            "2.0.0",
+            "Returns the effective values of configuration parameters.",
+        ),
+    CommandSpec::new("set", -4, config_set)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .doc(
+            "server",
+            "2.0.0",
+            "Sets configuration parameters in-flight.",
+        ),
+    CommandSpec::new("rewrite", 2, config_rewrite)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .doc(
+            "server",
+            "2.8.0",
+            "Persists the effective configuration to file.",
+        ),
+    CommandSpec::new("resetstat", 2, config_resetstat)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .doc("server", "2.0.0", "Resets the server's statistics."),
+    CommandSpec::new("help", 2, config_help)
+        .flags(LOADING | STALE)
+        .doc(
+            "server",
+            "5.0.0",
+            "Returns helpful text about the different subcommands.",
+        ),
+];
+
+fn config_get(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for pattern in &a[2..] {
+        for (k, v) in ctx.srv.config.get(pattern) {
+            if seen.insert(k.clone()) {
+                out.push((Reply::text(k), Reply::text(v)));
+            }
+        }
+    }
+    Reply::Map(out)
+}
+
+fn config_set(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
+    if !a.len().is_multiple_of(2) {
+        return Reply::err("ERR wrong number of arguments for 'config|set' command");
+    }
+    let pairs: Vec<(Vec<u8>, Vec<u8>)> = a[2..]
+        .chunks(2)
+        .map(|p| (p[0].to_vec(), p[1].to_vec()))
+        .collect();
+    match ctx.srv.config.set(&pairs) {
+        Ok(changed) => {
+            ctx.srv.apply_config_changes(&changed);
+            Reply::Ok
+        }
+        Err(e) => Reply::err(e),
+    }
+}
+
+fn config_rewrite(ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
+    match ctx.srv.config.rewrite() {
+        Ok(()) => {
+            tracing::info!("CONFIG REWRITE executed with success.");
+            Reply::Ok
+        }
+        Err(e) => Reply::err(e),
+    }
+}
+
+fn config_resetstat(ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
+    ctx.srv.stats.reset();
+    ctx.srv.slowlog.entries.clear();
+    ctx.srv.peak_memory = ctx.srv.used_memory();
+    Reply::Ok
+}
+
+fn config_help(_ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
+    Reply::Array(
+        [
+            "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
+            "HELP",
+            "    Print this help.",
+        ]
+        .iter()
+        .map(|s| Reply::Status(s.to_string()))
+        .collect(),
+    )
+}

@@ -1,0 +1,111 @@
+//! Server commands: SHUTDOWN, TIME, ROLE, MONITOR, LASTSAVE, DEBUG.
+
+use bytes::Bytes;
+
+use super::args;
+use crate::resp::Reply;
+use crate::server::command::{CommandSpec, acl, flags::*};
+use crate::server::state::{Ctx, ShutdownMode, unix_us};
+
+/// The server command family.
+pub static COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("shutdown", -1, shutdown)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY)
+        .doc(
+            "server",
+            "1.0.0",
+            "Synchronously saves the database(s) to disk and shuts down the Redis server.",
+        ),
+    CommandSpec::new("time", 1, time)
+        .flags(LOADING | STALE | FAST)
+        .doc("server", "2.6.0", "Returns the server time."),
+    CommandSpec::new("role", 1, role)
+        .flags(NOSCRIPT | LOADING | STALE | FAST)
+        .acl(acl::DANGEROUS)
+        .doc("server", "2.8.12", "Returns the replication role."),
+    CommandSpec::new("monitor", 1, monitor)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .doc(
+            "server",
+            "1.0.0",
+            "Listens for all requests received by the server in real-time.",
+        ),
+    CommandSpec::new("lastsave", 1, lastsave)
+        .flags(LOADING | STALE | FAST)
+        .acl(acl::DANGEROUS)
+        .doc(
+            "server",
+            "1.0.0",
+            "Returns the Unix timestamp of the last successful save to disk.",
+        ),
+    CommandSpec::new("debug", -2, debug)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .doc("server", "1.0.0", "A container for debugging commands."),
+];
+
+fn shutdown(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
+    let mut mode = ShutdownMode::Default;
+    for opt in &a[1..] {
+        match args::lower(opt).as_str() {
+            "nosave" => mode = ShutdownMode::NoSave,
+            "save" => mode = ShutdownMode::Save,
+            "now" | "force" | "abort" => {}
+            _ => return args::syntax_error(),
+        }
+    }
+    ctx.srv.shutdown = Some(mode);
+    ctx.client.close_after_reply = true;
+    Reply::None
+}
+
+fn time(_ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
+    let us = unix_us();
+    Reply::Array(vec![
+        Reply::text((us / 1_000_000).to_string()),
+        Reply::text((us % 1_000_000).to_string()),
+    ])
+}
+
+fn role(_ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
+    Reply::Array(vec![
+        Reply::text("master"),
+        Reply::Int(0),
+        Reply::Array(vec![]),
+    ])
+}
+
+fn monitor(ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
+    if ctx.client.multi.is_some() {
+        return Reply::err("ERR MONITOR isn't allowed inside MULTI");
+    }
+    if !ctx.client.monitor {
+        ctx.client.monitor = true;
+        ctx.srv.monitors.push(ctx.client.shared.clone());
+    }
+    Reply::Ok
+}
+
+fn lastsave(ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
+    Reply::Int(ctx.srv.lastsave)
+}
+
+fn debug(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
+    match args::lower(&a[1]).as_str() {
+        "sleep" if a.len() == 3 => {
+            let secs = match args::float(&a[2]) {
+                Ok(s) => s,
+                Err(e) => return e,
+            };
+            std::thread::sleep(std::time::Duration::from_secs_f64(secs.max(0.0)));
+            Reply::Ok
+        }
+        "set-active-expire" if a.len() == 3 => {
+            ctx.srv.active_expire_enabled = a[2].as_ref() != b"0";
+            Reply::Ok
+        }
+        _ => Reply::err(format!(
+            "ERR unknown subcommand '{}'. Try DEBUG HELP.",
+            crate::server::dispatch::sanitize(&a[1], 128)
+        )),
+    }
+}

@@ -1,0 +1,278 @@
+//! One task per client connection: read, parse, dispatch, encode, write.
+//!
+//! Everything runs on one thread, so a command borrows the server exclusively for its duration
+//! and never across an await point; pipelined requests are executed back to back and their
+//! replies written with a single syscall.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+
+use super::client::{Client, ClientShared, Outbound, ReplyMode};
+use super::dispatch;
+use super::state::{Server, unix_ms};
+use crate::resp::{Limits, Reply, RequestParser, encode};
+
+/// Shared handle to the single-threaded server state.
+pub type SharedServer = Rc<RefCell<Server>>;
+
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Why a connection loop ended.
+enum Step {
+    Continue,
+    Close,
+}
+
+/// Serves one client until it disconnects or is killed.
+pub async fn serve(server: SharedServer, stream: TcpStream) {
+    let peer = stream
+        .peer_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| "?:0".into());
+    let local = stream
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| "?:0".into());
+    let fd = {
+        use std::os::fd::AsRawFd;
+        stream.as_raw_fd() as i64
+    };
+    let _ = stream.set_nodelay(true);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (client, shared) = {
+        let mut srv = server.borrow_mut();
+        let keepalive = srv.config.tcp_keepalive;
+        if keepalive > 0 {
+            let sock = socket2::SockRef::from(&stream);
+            let ka = socket2::TcpKeepalive::new().with_time(Duration::from_secs(keepalive));
+            let _ = sock.set_tcp_keepalive(&ka);
+        }
+        let id = srv.clients.next_id();
+        srv.stats.total_connections_received += 1;
+        let shared = Rc::new(ClientShared {
+            id,
+            tx,
+            resp: Cell::new(2),
+            queued_bytes: Cell::new(0),
+            dirty_cas: Cell::new(false),
+        });
+        let mut c = Client::new(shared.clone(), peer, local, fd, unix_ms());
+        c.authenticated = srv.acl.default_needs_no_auth();
+        let client = Rc::new(RefCell::new(c));
+        srv.clients.add(client.clone(), shared.clone());
+        (client, shared)
+    };
+    let (mut rd, mut wr) = stream.into_split();
+    let mut inbuf = BytesMut::with_capacity(READ_CHUNK);
+    let mut out: Vec<u8> = Vec::with_capacity(READ_CHUNK);
+    let mut parser = RequestParser::new();
+    let mut closing = false;
+    let mut held: Option<Vec<bytes::Bytes>> = None;
+
+    'conn: loop {
+        // Run whatever complete requests are buffered (unless blocked).
+        if client.borrow().blocked.is_none()
+            && let Step::Close = run_buffered(
+                &server,
+                &client,
+                &mut parser,
+                &mut inbuf,
+                &mut held,
+                &mut out,
+            ) {
+                closing = true;
+            }
+        if !out.is_empty() {
+            if wr.write_all(&out).await.is_err() {
+                break 'conn;
+            }
+            server.borrow_mut().stats.net_output_bytes += out.len() as u64;
+            if out.capacity() > 1024 * 1024 {
+                out = Vec::with_capacity(READ_CHUNK);
+            } else {
+                out.clear();
+            }
+        }
+        if closing {
+            break 'conn;
+        }
+        let mut wake_at = client.borrow().blocked.as_ref().and_then(|b| b.deadline_ms);
+        if held.is_some() {
+            let until = server.borrow().pause.until_ms;
+            wake_at = Some(wake_at.map_or(until, |w| w.min(until)));
+        }
+        let sleep_for = wake_at.map(|d| Duration::from_millis((d - unix_ms()).max(0) as u64));
+        if inbuf.capacity() - inbuf.len() < 1024 {
+            inbuf.reserve(READ_CHUNK);
+        }
+        tokio::select! {
+            biased;
+            msg = rx.recv() => {
+                match msg {
+                    Some(Outbound::Send(reply)) => {
+                        let c = client.borrow();
+                        if c.reply_mode != ReplyMode::Off {
+                            encode(&reply, shared.resp.get(), &mut out);
+                        }
+                    }
+                    Some(Outbound::Unblocked(reply)) => {
+                        let mut c = client.borrow_mut();
+                        emit(&mut c, &reply, &mut out, ReplyMode::On);
+                    }
+                    Some(Outbound::Kill) | None => break 'conn,
+                }
+                // Drain more queued pushes without waiting, to batch writes.
+                while let Ok(msg) = rx.try_recv() {
+                    match msg {
+                        Outbound::Send(reply) => encode(&reply, shared.resp.get(), &mut out),
+                        Outbound::Unblocked(reply) => {
+                            let mut c = client.borrow_mut();
+                            emit(&mut c, &reply, &mut out, ReplyMode::On);
+                        }
+                        Outbound::Kill => break 'conn,
+                    }
+                }
+                shared.queued_bytes.set(0);
+            }
+            _ = async {
+                match sleep_for {
+                    Some(d) => tokio::time::sleep(d).await,
+                    None => std::future::pending::<()>().await,
+                }
+            } => {
+                let mut srv = server.borrow_mut();
+                let mut c = client.borrow_mut();
+                let expired = c.blocked.as_ref().and_then(|b| b.deadline_ms).is_some_and(|d| d <= unix_ms());
+                if let (true, Some(state)) = (expired, c.blocked.clone()) {
+                    dispatch::unblock(&mut srv, &mut c);
+                    srv.stats.blocked_timeouts += 1;
+                    emit(&mut c, &state.timeout_reply, &mut out, ReplyMode::On);
+                }
+            }
+            n = rd.read_buf(&mut inbuf) => {
+                match n {
+                    Ok(0) | Err(_) => break 'conn,
+                    Ok(n) => {
+                        let mut srv = server.borrow_mut();
+                        srv.stats.net_input_bytes += n as u64;
+                        if inbuf.len() as u64 > srv.config.client_query_buffer_limit {
+                            tracing::warn!(client = %client.borrow().addr, "Closing client that reached max query buffer length");
+                            break 'conn;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let _ = wr.shutdown().await;
+    let mut srv = server.borrow_mut();
+    let mut c = client.borrow_mut();
+    disconnect(&mut srv, &mut c);
+}
+
+/// Appends a reply to the output unless CLIENT REPLY suppresses it.
+fn emit(c: &mut Client, reply: &Reply, out: &mut Vec<u8>, mode_before: ReplyMode) {
+    match (mode_before, c.reply_mode) {
+        (ReplyMode::SkipNext, _) => {
+            if c.reply_mode == ReplyMode::SkipNext {
+                c.reply_mode = ReplyMode::On;
+            }
+        }
+        (_, ReplyMode::Off) => {}
+        (_, ReplyMode::Skip) => c.reply_mode = ReplyMode::SkipNext,
+        _ => encode(reply, c.resp(), out),
+    }
+}
+
+fn run_buffered(
+    server: &SharedServer,
+    client: &Rc<RefCell<Client>>,
+    parser: &mut RequestParser,
+    inbuf: &mut BytesMut,
+    held: &mut Option<Vec<bytes::Bytes>>,
+    out: &mut Vec<u8>,
+) -> Step {
+    if inbuf.is_empty() && held.is_none() {
+        return Step::Continue;
+    }
+    let mut srv = server.borrow_mut();
+    let mut c = client.borrow_mut();
+    let limits = Limits {
+        max_bulk_len: srv.config.proto_max_bulk_len as usize,
+        max_query_buffer: srv.config.client_query_buffer_limit as usize,
+        ..Limits::default()
+    };
+    loop {
+        if c.blocked.is_some() {
+            break;
+        }
+        let next = match held.take() {
+            Some(args) => Ok(Some(args)),
+            None => parser.parse(inbuf, &limits),
+        };
+        match next {
+            Ok(None) => break,
+            Ok(Some(args)) => {
+                if args.is_empty() {
+                    continue;
+                }
+                if srv.pause.until_ms > 0 && paused_for(&srv, &args) {
+                    *held = Some(args);
+                    break;
+                }
+                c.qbuf = inbuf.len();
+                let mode_before = c.reply_mode;
+                let reply = dispatch::process(&mut srv, &mut c, args);
+                if c.blocked.is_none() {
+                    emit(&mut c, &reply, out, mode_before);
+                }
+                if c.close_after_reply || srv.shutdown.is_some() {
+                    return Step::Close;
+                }
+            }
+            Err(e) => {
+                tracing::debug!(client = %c.addr, error = %e, "protocol error, closing connection");
+                srv.stats.count_error("ERR");
+                encode(&Reply::Error(e.reply_text()), c.resp(), out);
+                return Step::Close;
+            }
+        }
+    }
+    Step::Continue
+}
+
+/// Whether CLIENT PAUSE holds this command back (all commands, or only writes in WRITE mode).
+fn paused_for(srv: &Server, args: &[bytes::Bytes]) -> bool {
+    if srv.pause.until_ms <= unix_ms() {
+        return false;
+    }
+    if !srv.pause.write_only {
+        return true;
+    }
+    use super::command::flags;
+    match dispatch::resolve(srv, args) {
+        Ok(spec) => spec.has(flags::WRITE) || spec.has(flags::MAY_REPLICATE),
+        Err(_) => false,
+    }
+}
+
+/// Releases everything a departing client held.
+pub fn disconnect(srv: &mut Server, c: &mut Client) {
+    dispatch::unblock(srv, c);
+    let id = c.id();
+    for ch in std::mem::take(&mut c.channels) {
+        srv.pubsub.unsubscribe(&ch, id);
+    }
+    for p in std::mem::take(&mut c.patterns) {
+        srv.pubsub.punsubscribe(&p, id);
+    }
+    super::commands::multi::unwatch_all(srv, c);
+    srv.monitors.retain(|m| m.id != id);
+    srv.clients.remove(id);
+}

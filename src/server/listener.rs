@@ -1,0 +1,197 @@
+//! Startup: bind the configured addresses, accept clients, run housekeeping, stop cleanly.
+
+use std::cell::RefCell;
+use std::net::SocketAddr;
+use std::rc::Rc;
+
+use tokio::net::{TcpListener, TcpSocket};
+
+use super::connection::{self, SharedServer};
+use super::state::{Server, ShutdownMode};
+use crate::config::ServerConfig;
+
+/// Text Redis sends to non-loopback clients in protected mode.
+pub const PROTECTED_MODE_ERROR: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+/// Resolves `bind` entries into socket addresses; a leading `-` marks an optional address.
+fn bind_addrs(config: &ServerConfig) -> Vec<(SocketAddr, bool)> {
+    let mut out = Vec::new();
+    let binds: Vec<String> = if config.bind.is_empty() {
+        vec!["*".into(), "-::*".into()]
+    } else {
+        config.bind.clone()
+    };
+    for b in binds {
+        let (optional, host) = match b.strip_prefix('-') {
+            Some(h) => (true, h.to_string()),
+            None => (false, b.clone()),
+        };
+        let ip = match host.as_str() {
+            "*" => "0.0.0.0".to_string(),
+            "::*" => "::".to_string(),
+            h => h.to_string(),
+        };
+        match ip.parse::<std::net::IpAddr>() {
+            Ok(ip) => out.push((SocketAddr::new(ip, config.port), optional)),
+            Err(_) => tracing::warn!(address = %b, "cannot parse bind address"),
+        }
+    }
+    out
+}
+
+fn listen(addr: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
+    let sock = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    sock.set_reuseaddr(true)?;
+    if addr.is_ipv6() {
+        // Keep v4 and v6 listeners independent, as Redis does with IPV6_V6ONLY.
+        socket2::SockRef::from(&sock).set_only_v6(true)?;
+    }
+    sock.bind(addr)?;
+    sock.listen(backlog)
+}
+
+fn is_loopback(addr: &SocketAddr) -> bool {
+    match addr {
+        SocketAddr::V4(a) => a.ip().is_loopback(),
+        SocketAddr::V6(a) => {
+            a.ip().is_loopback() || a.ip().to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    }
+}
+
+/// Runs the data node until SHUTDOWN or a signal. Returns the process exit code.
+pub fn run(config: ServerConfig) -> i32 {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the runtime");
+            return 1;
+        }
+    };
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, serve(config))
+}
+
+async fn serve(config: ServerConfig) -> i32 {
+    let addrs = bind_addrs(&config);
+    let backlog = config.tcp_backlog;
+    let mut listeners = Vec::new();
+    for (addr, optional) in addrs {
+        match listen(addr, backlog) {
+            Ok(l) => listeners.push(l),
+            Err(e) if optional => {
+                tracing::debug!(%addr, error = %e, "optional bind address unavailable")
+            }
+            Err(e) => {
+                tracing::warn!("Warning: Could not create server TCP listening socket {addr}: {e}");
+                tracing::error!("Failed listening on port {} (tcp), aborting.", config.port);
+                return 1;
+            }
+        }
+    }
+    if listeners.is_empty() {
+        tracing::error!("Failed listening on port {} (tcp), aborting.", config.port);
+        return 1;
+    }
+    let mut server = match Server::new(config) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("{e}");
+            return 1;
+        }
+    };
+    server.listening = listeners
+        .iter()
+        .filter_map(|l| l.local_addr().ok())
+        .map(|a| a.to_string())
+        .collect();
+    server.executable = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let port = server.config.port;
+    let server: SharedServer = Rc::new(RefCell::new(server));
+    tracing::info!(
+        pid = std::process::id(),
+        port,
+        version = env!("CARGO_PKG_VERSION"),
+        "Server initialized"
+    );
+    tracing::info!("Ready to accept connections tcp");
+
+    for l in listeners {
+        tokio::task::spawn_local(accept_loop(server.clone(), l));
+    }
+    tokio::task::spawn_local(super::cron::run(server.clone()));
+
+    let mode = wait_for_shutdown(&server).await;
+    finish_shutdown(&server, mode)
+}
+
+async fn accept_loop(server: SharedServer, listener: TcpListener) {
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::warn!(error = %e, "Accepting client connection failed");
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        {
+            let mut srv = server.borrow_mut();
+            if srv.clients.len() >= srv.config.maxclients {
+                srv.stats.rejected_connections += 1;
+                drop(srv);
+                let _ = stream.try_write(b"-ERR max number of clients reached\r\n");
+                continue;
+            }
+            if srv.config.protected_mode && srv.acl.default_needs_no_auth() && !is_loopback(&peer) {
+                drop(srv);
+                let _ = stream.try_write(PROTECTED_MODE_ERROR.as_bytes());
+                continue;
+            }
+        }
+        tokio::task::spawn_local(connection::serve(server.clone(), stream));
+    }
+}
+
+async fn wait_for_shutdown(server: &SharedServer) -> ShutdownMode {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).ok();
+    let mut int = signal(SignalKind::interrupt()).ok();
+    loop {
+        let tick = tokio::time::sleep(std::time::Duration::from_millis(20));
+        tokio::select! {
+            _ = async { match term.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending::<()>().await } } => {
+                tracing::warn!("Received SIGTERM scheduling shutdown...");
+                return ShutdownMode::Default;
+            }
+            _ = async { match int.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending::<()>().await } } => {
+                tracing::warn!("Received SIGINT scheduling shutdown...");
+                return ShutdownMode::Default;
+            }
+            _ = tick => {
+                if let Some(mode) = server.borrow().shutdown {
+                    return mode;
+                }
+            }
+        }
+    }
+}
+
+fn finish_shutdown(server: &SharedServer, _mode: ShutdownMode) -> i32 {
+    let srv = server.borrow();
+    tracing::warn!("User requested shutdown...");
+    for entry in srv.clients.by_id.values() {
+        let _ = entry.shared.tx.send(super::client::Outbound::Kill);
+    }
+    tracing::warn!("Redis is now ready to exit, bye bye...");
+    0
+}

@@ -1,0 +1,20 @@
+//! The data node: a Redis-compatible server.
+
+pub mod acl;
+pub mod client;
+pub mod command;
+pub mod commands;
+pub mod connection;
+pub mod cron;
+pub mod db;
+pub mod dispatch;
+pub mod evict;
+pub mod listener;
+pub mod notify;
+pub mod pubsub;
+pub mod state;
+pub mod stats;
+pub mod types;
+pub mod value;
+
+pub use listener::run;

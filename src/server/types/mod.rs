@@ -1,0 +1,2 @@
+//! Data structures behind the value types.
+pub mod zset;

@@ -1,0 +1,3 @@
+//! Small helpers shared by the server and the sentinel.
+pub mod glob;
+pub mod num;
