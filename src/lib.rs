@@ -1,1 +1,3 @@
 //! vigil: a Redis-Sentinel-compatible supervisor and a Redis-compatible data node.
+
+pub mod config;
