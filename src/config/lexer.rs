@@ -63,15 +63,16 @@ pub fn split_args(line: impl AsRef<[u8]>) -> Result<Vec<Vec<u8>>, LexError> {
                     let Some(&c) = s.get(i) else {
                         return Err(LexError);
                     };
-                    if c == b'\\' && s.get(i + 1) == Some(&b'x') {
-                        if let (Some(h), Some(l)) = (
+                    if c == b'\\'
+                        && s.get(i + 1) == Some(&b'x')
+                        && let (Some(h), Some(l)) = (
                             s.get(i + 2).copied().and_then(hex_value),
                             s.get(i + 3).copied().and_then(hex_value),
-                        ) {
-                            cur.push(h * 16 + l);
-                            i += 4;
-                            continue;
-                        }
+                        )
+                    {
+                        cur.push(h * 16 + l);
+                        i += 4;
+                        continue;
                     }
                     if c == b'\\' && i + 1 < s.len() {
                         cur.push(match s[i + 1] {

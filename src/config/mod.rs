@@ -6,6 +6,8 @@
 //! CONFIG GET shows; the directives the server reads often are also kept
 //! typed in [`Settings`].
 
+#![warn(missing_docs)]
+
 mod error;
 mod file;
 mod glob;

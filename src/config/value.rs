@@ -97,11 +97,11 @@ pub fn parse_memory(v: &[u8]) -> Option<u64> {
 /// Formats bytes with the largest exact unit, as CONFIG REWRITE does.
 pub(crate) fn format_memory(bytes: u64) -> String {
     const KB: u64 = 1024;
-    if bytes != 0 && bytes % (KB * KB * KB) == 0 {
+    if bytes != 0 && bytes.is_multiple_of(KB * KB * KB) {
         format!("{}gb", bytes / (KB * KB * KB))
-    } else if bytes != 0 && bytes % (KB * KB) == 0 {
+    } else if bytes != 0 && bytes.is_multiple_of(KB * KB) {
         format!("{}mb", bytes / (KB * KB))
-    } else if bytes != 0 && bytes % KB == 0 {
+    } else if bytes != 0 && bytes.is_multiple_of(KB) {
         format!("{}kb", bytes / KB)
     } else {
         bytes.to_string()
@@ -274,7 +274,7 @@ fn parse_special(
             } else {
                 args
             };
-            if args.len() % 2 != 0 {
+            if !args.len().is_multiple_of(2) {
                 return Err(INVALID_SAVE.into());
             }
             for pair in args.chunks_exact(2) {
@@ -295,7 +295,7 @@ fn parse_special(
             }
         }
         Special::ClientOutputBufferLimit => {
-            if args.len() % 4 != 0 {
+            if !args.len().is_multiple_of(4) {
                 return Err("Wrong number of arguments in buffer limit configuration.".into());
             }
             let mut limits = parse_obuf(current.bytes());
