@@ -5,27 +5,26 @@ use std::sync::Mutex;
 
 use tracing_subscriber::EnvFilter;
 
-use crate::config::ServerConfig;
+use crate::config::{LogLevel, ServerConfig};
 
 /// Keeps the logging setup alive for the life of the process.
 pub struct LogGuard;
 
 /// Maps Redis log levels to tracing filters.
-pub fn level_filter(loglevel: &str) -> &'static str {
+pub fn level_filter(loglevel: LogLevel) -> &'static str {
     match loglevel {
-        "debug" => "debug",
-        "verbose" => "info",
-        "notice" => "info",
-        "warning" => "warn",
-        "nothing" => "off",
-        _ => "info",
+        LogLevel::Debug => "debug",
+        LogLevel::Verbose => "info",
+        LogLevel::Notice => "info",
+        LogLevel::Warning => "warn",
+        LogLevel::Nothing => "off",
     }
 }
 
 /// Installs the global subscriber: stdout when `logfile` is empty, else appends to the file.
 pub fn init(config: &ServerConfig) -> Result<LogGuard, String> {
     let filter = EnvFilter::try_from_env("VIGIL_LOG")
-        .unwrap_or_else(|_| EnvFilter::new(level_filter(&config.loglevel_name())));
+        .unwrap_or_else(|_| EnvFilter::new(level_filter(config.loglevel)));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)

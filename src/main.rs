@@ -106,6 +106,10 @@ fn run_server_args(args: &[String]) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    if let Err(e) = std::env::set_current_dir(&config.dir) {
+        eprintln!("Can't chdir to '{}': {e}", config.dir.display());
+        return ExitCode::from(1);
+    }
     let _guard = match vigil::logging::init(&config) {
         Ok(g) => g,
         Err(e) => {

@@ -50,7 +50,7 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
         let keepalive = srv.config.tcp_keepalive;
         if keepalive > 0 {
             let sock = socket2::SockRef::from(&stream);
-            let ka = socket2::TcpKeepalive::new().with_time(Duration::from_secs(keepalive));
+            let ka = socket2::TcpKeepalive::new().with_time(Duration::from_secs(keepalive as u64));
             let _ = sock.set_tcp_keepalive(&ka);
         }
         let id = srv.clients.next_id();

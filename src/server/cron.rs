@@ -102,7 +102,7 @@ pub fn active_expire_cycle(srv: &mut Server, budget: Duration) {
 }
 
 fn close_idle_clients(srv: &mut Server) {
-    let timeout = srv.config.timeout;
+    let timeout = srv.config.timeout_secs;
     if timeout == 0 {
         return;
     }

@@ -168,7 +168,7 @@ impl Server {
             }
             return None;
         }
-        let samples = self.config.maxmemory_samples.max(1);
+        let samples = self.config.maxmemory_samples.max(1) as usize;
         let now = self.now_ms;
         for db in 0..self.dbs.len() {
             let d = &self.dbs[db];

@@ -16,16 +16,13 @@ pub const PROTECTED_MODE_ERROR: &str = "-DENIED Redis is running in protected mo
 /// Resolves `bind` entries into socket addresses; a leading `-` marks an optional address.
 fn bind_addrs(config: &ServerConfig) -> Vec<(SocketAddr, bool)> {
     let mut out = Vec::new();
-    let binds: Vec<String> = if config.bind.is_empty() {
-        vec!["*".into(), "-::*".into()]
+    let binds: Vec<(bool, String)> = if config.bind.is_empty() {
+        vec![(false, "*".into()), (true, "::*".into())]
     } else {
-        config.bind.clone()
+        config.bind.iter().map(|b| (b.optional, b.addr.clone())).collect()
     };
-    for b in binds {
-        let (optional, host) = match b.strip_prefix('-') {
-            Some(h) => (true, h.to_string()),
-            None => (false, b.clone()),
-        };
+    for (optional, host) in binds {
+        let b = host.clone();
         let ip = match host.as_str() {
             "*" => "0.0.0.0".to_string(),
             "::*" => "::".to_string(),
@@ -146,7 +143,7 @@ async fn accept_loop(server: SharedServer, listener: TcpListener) {
         };
         {
             let mut srv = server.borrow_mut();
-            if srv.clients.len() >= srv.config.maxclients {
+            if srv.clients.len() >= srv.config.maxclients as usize {
                 srv.stats.rejected_connections += 1;
                 drop(srv);
                 let _ = stream.try_write(b"-ERR max number of clients reached\r\n");

@@ -455,6 +455,11 @@ impl Server {
                 "maxmemory" => {
                     self.perform_evictions();
                 }
+                "dir" => {
+                    if let Err(e) = std::env::set_current_dir(&self.config.dir) {
+                        tracing::warn!(error = %e, "cannot change working directory");
+                    }
+                }
                 _ => {}
             }
         }
