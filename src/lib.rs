@@ -1,1 +1,4 @@
 //! vigil: a Redis-Sentinel-compatible supervisor and a Redis-compatible data node.
+
+pub mod server;
+pub mod util;

@@ -1,0 +1,3 @@
+//! The Redis-compatible data node.
+
+pub mod types;

@@ -1,0 +1,3 @@
+//! In-memory value types stored in the keyspace.
+
+pub mod zset;
