@@ -8,11 +8,11 @@ use indexmap::IndexMap;
 
 use super::error::ConfigError;
 use super::file::{ConfigLine, parse_command_line, read_config_file};
-use super::glob::glob_match;
 use super::registry::{self, Category, DEPRECATED_IGNORED, DIRECTIVES, Mutability};
 use super::rewrite::rewrite_file;
 use super::settings::Settings;
 use super::value::{Source, Value, parse_value, split_set_value};
+use crate::util::glob::glob_match;
 
 /// The configuration of a data node. Clone it before a CONFIG SET whose
 /// side effects (rebinding, resizing) might fail, to restore it.

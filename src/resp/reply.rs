@@ -74,38 +74,7 @@ impl Reply {
     }
 }
 
-/// Formats a double as Redis 7.0 does in replies (`%.17g`, `inf`, `-inf`).
-pub fn format_double(v: f64) -> String {
-    if v.is_infinite() {
-        return if v > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    if v.is_nan() {
-        return "nan".into();
-    }
-    if v == v.trunc() && v.abs() < 1e17 {
-        return format!("{}", v as i64);
-    }
-    // %.17g: 17 significant digits, shortest of fixed/exponent, trailing zeros stripped.
-    let exp = v.abs().log10().floor() as i32;
-    if !(-4..17).contains(&exp) {
-        let s = format!("{:.16e}", v);
-        let (mant, e) = s.split_once('e').unwrap_or((&s, "0"));
-        let mant = strip_zeros(mant);
-        let e: i32 = e.parse().unwrap_or(0);
-        let sign = if e < 0 { '-' } else { '+' };
-        return format!("{mant}e{sign}{:02}", e.abs());
-    }
-    let decimals = (16 - exp).max(0) as usize;
-    strip_zeros(&format!("{:.*}", decimals, v)).to_string()
-}
-
-fn strip_zeros(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        s
-    }
-}
+pub use crate::util::num::format_double;
 
 fn push_int(out: &mut Vec<u8>, prefix: u8, v: i64) {
     out.push(prefix);
