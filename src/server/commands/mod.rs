@@ -7,6 +7,7 @@ pub mod config;
 pub mod connection;
 pub mod info;
 pub mod keys;
+pub mod lists;
 pub mod multi;
 pub mod pubsub;
 pub mod server;
@@ -17,6 +18,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     connection::COMMANDS,
     keys::COMMANDS,
     strings::COMMANDS,
+    lists::COMMANDS,
     multi::COMMANDS,
     pubsub::COMMANDS,
     server::COMMANDS,
