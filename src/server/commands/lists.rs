@@ -790,15 +790,14 @@ mod tests {
         use crate::resp::Reply;
         use crate::server::client::{Client, ClientShared, Outbound};
         use crate::server::state::Server;
-        use crate::server::{connection, dispatch, notify};
+        use crate::server::{connection, dispatch};
 
         type Conn = (Rc<RefCell<Client>>, mpsc::UnboundedReceiver<Outbound>);
 
         fn server() -> Server {
-            let cfg = ServerConfig {
-                notify_keyspace_events: notify::ALL | notify::KEYEVENT,
-                ..ServerConfig::default()
-            };
+            let mut cfg = ServerConfig::default();
+            cfg.set(&[(b"notify-keyspace-events".to_vec(), b"KEA".to_vec())])
+                .expect("config");
             Server::new(cfg).expect("server")
         }
 
