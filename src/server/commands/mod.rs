@@ -5,18 +5,25 @@ use crate::server::command::CommandSpec;
 pub mod args;
 pub mod config;
 pub mod connection;
+pub mod hashes;
 pub mod info;
 pub mod keys;
 pub mod multi;
 pub mod pubsub;
+pub mod sampling;
 pub mod server;
+pub mod sets;
 pub mod strings;
+#[cfg(test)]
+pub mod testkit;
 
 /// Every family's static command list.
 pub static FAMILIES: &[&[CommandSpec]] = &[
     connection::COMMANDS,
     keys::COMMANDS,
     strings::COMMANDS,
+    hashes::COMMANDS,
+    sets::COMMANDS,
     multi::COMMANDS,
     pubsub::COMMANDS,
     server::COMMANDS,
