@@ -5,13 +5,18 @@ use crate::server::command::CommandSpec;
 pub mod args;
 pub mod config;
 pub mod connection;
+pub mod hashes;
 pub mod info;
 pub mod keys;
 pub mod lists;
 pub mod multi;
 pub mod pubsub;
+pub mod sampling;
 pub mod server;
+pub mod sets;
 pub mod strings;
+#[cfg(test)]
+pub mod testkit;
 
 /// Every family's static command list.
 pub static FAMILIES: &[&[CommandSpec]] = &[
@@ -19,6 +24,8 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     keys::COMMANDS,
     strings::COMMANDS,
     lists::COMMANDS,
+    hashes::COMMANDS,
+    sets::COMMANDS,
     multi::COMMANDS,
     pubsub::COMMANDS,
     server::COMMANDS,
