@@ -204,6 +204,7 @@ fn run_buffered(
     }
     let mut srv = server.borrow_mut();
     let mut c = client.borrow_mut();
+    srv.now_ms = unix_ms();
     let limits = Limits {
         max_bulk_len: srv.config.proto_max_bulk_len as usize,
         max_query_buffer: srv.config.client_query_buffer_limit as usize,

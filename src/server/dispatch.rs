@@ -1,8 +1,6 @@
 //! From a parsed request to a reply: lookup, arity, auth, ACL, OOM, MULTI queueing, execution,
 //! statistics, slow log, MONITOR, and waking clients blocked on keys the command touched.
 
-use std::time::Instant;
-
 use bytes::Bytes;
 
 use super::client::{Client, Outbound, Queued};
@@ -11,6 +9,7 @@ use super::evict::EvictResult;
 use super::state::{Ctx, Server, unix_ms};
 use super::stats::SlowLogEntry;
 use crate::resp::Reply;
+use crate::util::clock;
 
 /// Resolves a command (and subcommand) for `args`, or the error Redis gives.
 pub fn resolve(srv: &Server, args: &[Bytes]) -> Result<&'static CommandSpec, Reply> {
@@ -50,13 +49,8 @@ pub fn resolve(srv: &Server, args: &[Bytes]) -> Result<&'static CommandSpec, Rep
 }
 
 /// Full name of a command as statistics and errors show it (`client|list`).
-pub fn full_name(srv: &Server, spec: &'static CommandSpec) -> String {
-    for parent in &srv.commands.all {
-        if parent.subcommands.iter().any(|s| std::ptr::eq(s, spec)) {
-            return format!("{}|{}", parent.name, spec.name);
-        }
-    }
-    spec.name.to_string()
+pub fn full_name(srv: &Server, spec: &'static CommandSpec) -> &'static str {
+    srv.commands.full_name(spec)
 }
 
 fn arity_error(name: &str) -> Reply {
@@ -74,8 +68,8 @@ pub fn sanitize(b: &[u8], max: usize) -> String {
 }
 
 /// Processes one request from a client and returns the reply to send.
+/// `srv.now_ms` must be current: the connection refreshes it once per batch of pipelined requests.
 pub fn process(srv: &mut Server, client: &mut Client, args: Vec<Bytes>) -> Reply {
-    srv.now_ms = unix_ms();
     client.last_interaction_ms = srv.now_ms;
     let spec = match resolve(srv, &args) {
         Ok(spec) => spec,
@@ -162,7 +156,7 @@ fn reject(
     }
     if let Some(spec) = spec {
         let name = full_name(srv, spec);
-        srv.stats.commands.entry(name).or_default().rejected_calls += 1;
+        srv.stats.command_stat(name).rejected_calls += 1;
     }
     if let Reply::Error(text) = &err {
         srv.stats.count_error(text);
@@ -177,33 +171,24 @@ pub fn call(
     spec: &'static CommandSpec,
     args: &[Bytes],
 ) -> Reply {
-    let start = Instant::now();
+    let start = clock::ticks();
     let reply = {
         let mut ctx = Ctx { srv, client };
         (spec.func)(&mut ctx, args)
     };
-    let elapsed = start.elapsed().as_micros() as u64;
+    let elapsed = clock::elapsed_us(start, clock::ticks());
     client.commands_run += 1;
     srv.stats.total_commands_processed += 1;
-    let name = if spec.subcommands.is_empty()
-        && srv
-            .commands
-            .lookup(spec.name.as_bytes())
-            .is_some_and(|s| std::ptr::eq(s, spec))
-    {
-        spec.name.to_string()
-    } else {
-        full_name(srv, spec)
-    };
+    let name = full_name(srv, spec);
     client.last_cmd.clear();
-    client.last_cmd.push_str(&name);
+    client.last_cmd.push_str(name);
     let failed = if let Reply::Error(text) = &reply {
         srv.stats.count_error(text);
         true
     } else {
         false
     };
-    let stat = srv.stats.commands.entry(name).or_default();
+    let stat = srv.stats.command_stat(name);
     stat.calls += 1;
     stat.usec += elapsed;
     if failed {

@@ -66,6 +66,7 @@ fn is_loopback(addr: &SocketAddr) -> bool {
 
 /// Runs the data node until SHUTDOWN or a signal. Returns the process exit code.
 pub fn run(config: ServerConfig) -> i32 {
+    crate::util::clock::init();
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

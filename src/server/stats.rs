@@ -47,7 +47,7 @@ pub struct Stats {
     /// Errors by their first word (INFO errorstats).
     pub errors: BTreeMap<String, u64>,
     /// Per command, keyed by full name (`client|list`).
-    pub commands: HashMap<String, CommandStat>,
+    pub commands: HashMap<&'static str, CommandStat, foldhash::fast::RandomState>,
     /// Time spent in eviction, microseconds.
     pub eviction_exceeded_time_us: u64,
     /// Keys reclaimed by the active expiry cycle (subset of expired_keys).
@@ -61,13 +61,20 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// Counters of one command, created on first use.
+    pub fn command_stat(&mut self, name: &'static str) -> &mut CommandStat {
+        self.commands.entry(name).or_default()
+    }
+
     /// Counts an error reply under its code (the text up to the first space).
     pub fn count_error(&mut self, text: &str) {
         self.total_error_replies += 1;
         let code = text.split(' ').next().unwrap_or("ERR");
         // Guard against unbounded growth from odd error texts, as Redis caps errorstats at 128.
-        if self.errors.len() < 128 || self.errors.contains_key(code) {
-            *self.errors.entry(code.to_string()).or_insert(0) += 1;
+        if let Some(n) = self.errors.get_mut(code) {
+            *n += 1;
+        } else if self.errors.len() < 128 {
+            self.errors.insert(code.to_string(), 1);
         }
     }
 
