@@ -276,5 +276,6 @@ pub fn disconnect(srv: &mut Server, c: &mut Client) {
     }
     super::commands::multi::unwatch_all(srv, c);
     srv.monitors.retain(|m| m.id != id);
+    srv.pubsub.forget_client(id);
     srv.clients.remove(id);
 }

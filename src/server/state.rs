@@ -139,6 +139,8 @@ impl Server {
             .map(|_| char::from_digit(rng.random_range(0..16u32), 16).unwrap_or('0'))
             .collect();
         let acl = super::acl::Acl::from_config(&config)?;
+        let mut pubsub = PubSub::default();
+        pubsub.obuf_limit = config.obuf_limit(crate::config::ClientClass::Pubsub);
         let now = unix_ms();
         Ok(Server {
             dbs: (0..config.databases.max(1))
@@ -149,7 +151,7 @@ impl Server {
             commands,
             stats: Stats::default(),
             slowlog: SlowLog::default(),
-            pubsub: PubSub::default(),
+            pubsub,
             blocking: Blocking::default(),
             watched: HashMap::new(),
             monitors: Vec::new(),
@@ -278,6 +280,11 @@ impl Server {
     /// Stores a value under a key (copied out of the request buffer), replacing any old value.
     pub fn store(&mut self, db: usize, key: &[u8], value: Value, expires_at: i64) {
         let lru = self.evict.new_value_lru(&self.config, self.now_ms);
+        if self.config.notify_keyspace_events & notify::NEW != 0
+            && !self.dbs[db].entries.contains_key(key)
+        {
+            self.notify(notify::NEW, "new", key, db);
+        }
         self.dbs[db].insert(Bytes::copy_from_slice(key), value, expires_at, lru);
     }
 
@@ -455,6 +462,10 @@ impl Server {
                 }
                 "maxmemory" => {
                     self.perform_evictions();
+                }
+                "client-output-buffer-limit" => {
+                    self.pubsub.obuf_limit =
+                        self.config.obuf_limit(crate::config::ClientClass::Pubsub);
                 }
                 "dir" => {
                     if let Err(e) = std::env::set_current_dir(&self.config.dir) {
