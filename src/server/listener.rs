@@ -149,7 +149,7 @@ async fn accept_loop(server: SharedServer, listener: TcpListener) {
                 let _ = stream.try_write(b"-ERR max number of clients reached\r\n");
                 continue;
             }
-            if srv.config.protected_mode && srv.acl.default_needs_no_auth() && !is_loopback(&peer) {
+            if srv.config.protected_mode && srv.acl.default_nopass() && !is_loopback(&peer) {
                 drop(srv);
                 let _ = stream.try_write(PROTECTED_MODE_ERROR.as_bytes());
                 continue;
