@@ -94,18 +94,8 @@ fn setuser_describes_rules_like_redis() {
     ok(
         &mut c,
         &[
-            "ACL",
-            "SETUSER",
-            "alice",
-            "on",
-            ">p1",
-            "~foo*",
-            "%R~bar*",
-            "%W~baz",
-            "%RW~qux",
-            "&chan*",
-            "+get",
-            "+set",
+            "ACL", "SETUSER", "alice", "on", ">p1", "~foo*", "%R~bar*", "%W~baz", "%RW~qux",
+            "&chan*", "+get", "+set",
         ],
     );
     ok(&mut c, &["ACL", "SETUSER", "bob"]);

@@ -512,6 +512,12 @@ fn pause(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
 
 fn unpause(ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
     ctx.srv.pause = Pause::default();
+    // Held connections sleep until the old pause deadline: an empty push wakes them now.
+    for entry in ctx.srv.clients.by_id.values() {
+        if entry.shared.id != ctx.client.id() {
+            let _ = entry.shared.tx.send(Outbound::Send(Reply::None));
+        }
+    }
     Reply::Ok
 }
 
