@@ -711,6 +711,17 @@ fn pubsub_default_allchannels_config() {
         q::<Vec<String>>(&mut c, &["ACL", "LIST"])[1],
         "user p off &* -@all"
     );
+    let s = Server::start(&[]);
+    let mut c = s.conn();
+    q::<String>(
+        &mut c,
+        &["CONFIG", "SET", "acl-pubsub-default", "allchannels"],
+    );
+    q::<String>(&mut c, &["ACL", "SETUSER", "q", "reset"]);
+    assert_eq!(
+        q::<Vec<String>>(&mut c, &["ACL", "LIST"])[1],
+        "user q off sanitize-payload &* -@all"
+    );
 }
 
 /// Protected mode needs a client whose address is not loopback. Inside a private network

@@ -449,6 +449,9 @@ impl Server {
                     let pass = self.config.requirepass.clone();
                     self.acl.set_default_password(pass.as_deref());
                 }
+                "acl-pubsub-default" => {
+                    self.acl.pubsub_default_all = self.config.acl_pubsub_default_allchannels;
+                }
                 "maxmemory" => {
                     self.perform_evictions();
                 }
