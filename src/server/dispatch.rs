@@ -75,7 +75,7 @@ pub fn process(srv: &mut Server, client: &mut Client, args: Vec<Bytes>) -> Reply
         Ok(spec) => spec,
         Err(e) => return reject(srv, client, None, e),
     };
-    if !client.authenticated && !spec.has(flags::NO_AUTH) {
+    if srv.acl.auth_required(client.authenticated) && !spec.has(flags::NO_AUTH) {
         return reject(
             srv,
             client,
@@ -83,7 +83,7 @@ pub fn process(srv: &mut Server, client: &mut Client, args: Vec<Bytes>) -> Reply
             Reply::err("NOAUTH Authentication required."),
         );
     }
-    if let Err(e) = srv.acl.check(&client.user, spec, &args) {
+    if let Err(e) = super::acl::enforce(srv, client, spec, &args) {
         return reject(srv, client, Some(spec), e);
     }
     if client.in_pubsub_context() && !spec.has(flags::PUBSUB_CONTEXT) {

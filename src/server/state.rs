@@ -454,11 +454,11 @@ impl Server {
         for name in changed {
             match name.as_str() {
                 "requirepass" => {
-                    if let Ok(acl) = super::acl::Acl::from_config(&self.config) {
-                        self.acl
-                            .users
-                            .insert("default".into(), acl.users["default"].clone());
-                    }
+                    let pass = self.config.requirepass.clone();
+                    self.acl.set_default_password(pass.as_deref());
+                }
+                "acl-pubsub-default" => {
+                    self.acl.pubsub_default_all = self.config.acl_pubsub_default_allchannels;
                 }
                 "maxmemory" => {
                     self.perform_evictions();

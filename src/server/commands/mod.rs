@@ -2,7 +2,9 @@
 
 use crate::server::command::CommandSpec;
 
+pub mod acl;
 pub mod args;
+pub mod client;
 pub mod config;
 pub mod connection;
 pub mod hashes;
@@ -31,4 +33,6 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     server::COMMANDS,
     config::COMMANDS,
     info::COMMANDS,
+    acl::COMMANDS,
+    client::COMMANDS,
 ];
