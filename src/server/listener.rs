@@ -81,27 +81,54 @@ pub fn run(config: ServerConfig) -> i32 {
     local.block_on(&rt, serve(config))
 }
 
-async fn serve(config: ServerConfig) -> i32 {
-    let addrs = bind_addrs(&config);
-    let backlog = config.tcp_backlog;
+/// Binds every configured address; optional (`-addr`) ones may fail. Errors name the address.
+pub fn bind_all(config: &ServerConfig) -> Result<Vec<TcpListener>, String> {
     let mut listeners = Vec::new();
-    for (addr, optional) in addrs {
-        match listen(addr, backlog) {
+    for (addr, optional) in bind_addrs(config) {
+        match listen(addr, config.tcp_backlog) {
             Ok(l) => listeners.push(l),
             Err(e) if optional => {
                 tracing::debug!(%addr, error = %e, "optional bind address unavailable")
             }
             Err(e) => {
-                tracing::warn!("Warning: Could not create server TCP listening socket {addr}: {e}");
-                tracing::error!("Failed listening on port {} (tcp), aborting.", config.port);
-                return 1;
+                return Err(format!(
+                    "Could not create server TCP listening socket {addr}: {e}"
+                ));
             }
         }
     }
     if listeners.is_empty() {
-        tracing::error!("Failed listening on port {} (tcp), aborting.", config.port);
-        return 1;
+        return Err(format!("no address to listen on for port {}", config.port));
     }
+    Ok(listeners)
+}
+
+/// Starts accepting on freshly bound listeners, replacing the previous ones (CONFIG SET port/bind).
+pub fn start_accepting(server: &SharedServer, listeners: Vec<TcpListener>) {
+    let mut srv = server.borrow_mut();
+    for task in srv.accept_tasks.drain(..) {
+        task.abort();
+    }
+    srv.listening = listeners
+        .iter()
+        .filter_map(|l| l.local_addr().ok())
+        .map(|a| a.to_string())
+        .collect();
+    for l in listeners {
+        let task = tokio::task::spawn_local(accept_loop(server.clone(), l));
+        srv.accept_tasks.push(task.abort_handle());
+    }
+}
+
+async fn serve(config: ServerConfig) -> i32 {
+    let listeners = match bind_all(&config) {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!("Warning: {e}");
+            tracing::error!("Failed listening on port {} (tcp), aborting.", config.port);
+            return 1;
+        }
+    };
     let mut server = match Server::new(config) {
         Ok(s) => s,
         Err(e) => {
@@ -109,16 +136,12 @@ async fn serve(config: ServerConfig) -> i32 {
             return 1;
         }
     };
-    server.listening = listeners
-        .iter()
-        .filter_map(|l| l.local_addr().ok())
-        .map(|a| a.to_string())
-        .collect();
     server.executable = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     let port = server.config.port;
     let server: SharedServer = Rc::new(RefCell::new(server));
+    server.borrow_mut().self_ref = Rc::downgrade(&server);
     tracing::info!(
         pid = std::process::id(),
         port,
@@ -127,9 +150,7 @@ async fn serve(config: ServerConfig) -> i32 {
     );
     tracing::info!("Ready to accept connections tcp");
 
-    for l in listeners {
-        tokio::task::spawn_local(accept_loop(server.clone(), l));
-    }
+    start_accepting(&server, listeners);
     tokio::task::spawn_local(super::cron::run(server.clone()));
 
     let mode = wait_for_shutdown(&server).await;

@@ -116,6 +116,10 @@ pub struct Server {
     pub expire_cursor: usize,
     /// Unix ms of the last successful save.
     pub lastsave: i64,
+    /// Accept loops of the current listeners (replaced when port/bind change at runtime).
+    pub accept_tasks: Vec<tokio::task::AbortHandle>,
+    /// The shared handle this state lives in, for tasks started by commands.
+    pub self_ref: std::rc::Weak<std::cell::RefCell<Server>>,
 }
 
 /// What a command runs with: the server and the calling client.
@@ -172,6 +176,8 @@ impl Server {
             evict: Default::default(),
             expire_cursor: 0,
             lastsave: now / 1000,
+            accept_tasks: Vec::new(),
+            self_ref: std::rc::Weak::new(),
         })
     }
 
@@ -449,8 +455,25 @@ typed_accessors!(read_set, write_set, Set, super::value::FastSet<Bytes>);
 typed_accessors!(read_zset, write_zset, ZSet, super::types::zset::ZSet);
 
 impl Server {
-    /// Reacts to configuration parameters changed by CONFIG SET.
-    pub fn apply_config_changes(&mut self, changed: &[String]) {
+    /// Reacts to configuration parameters changed by CONFIG SET; an error means the change could
+    /// not take effect and the caller restores the previous configuration.
+    pub fn apply_config_changes(&mut self, changed: &[String]) -> Result<(), String> {
+        if changed.iter().any(|n| n == "port" || n == "bind") {
+            let arg = changed
+                .iter()
+                .find(|n| *n == "port" || *n == "bind")
+                .map(String::as_str)
+                .unwrap_or("port");
+            let listeners = super::listener::bind_all(&self.config).map_err(|e| {
+                format!("ERR CONFIG SET failed (possibly related to argument '{arg}') - Unable to listen on this port: {e}")
+            })?;
+            if let Some(me) = self.self_ref.upgrade() {
+                // The accept loops are replaced once this command returns (the state is borrowed now).
+                tokio::task::spawn_local(async move {
+                    super::listener::start_accepting(&me, listeners);
+                });
+            }
+        }
         for name in changed {
             match name.as_str() {
                 "requirepass" => {
@@ -467,6 +490,7 @@ impl Server {
                     self.pubsub.obuf_limit =
                         self.config.obuf_limit(crate::config::ClientClass::Pubsub);
                 }
+                "loglevel" => crate::logging::set_level(self.config.loglevel),
                 "dir" => {
                     if let Err(e) = std::env::set_current_dir(&self.config.dir) {
                         tracing::warn!(error = %e, "cannot change working directory");
@@ -475,5 +499,6 @@ impl Server {
                 _ => {}
             }
         }
+        Ok(())
     }
 }
