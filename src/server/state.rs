@@ -116,6 +116,20 @@ pub struct Server {
     pub expire_cursor: usize,
     /// Unix ms of the last successful save.
     pub lastsave: i64,
+    /// Latency spikes by event (LATENCY command).
+    pub latency: super::latency::LatencyMonitor,
+    /// Replication id (INFO `master_replid`); DEBUG CHANGE-REPL-ID renews it.
+    pub replid: String,
+    /// Previous replication id (all zeros when there is none).
+    pub replid2: String,
+}
+
+/// A random 40-hex-digit id (run id, replication id).
+pub fn random_hex40(rng: &mut rand::rngs::SmallRng) -> String {
+    use rand::RngExt;
+    (0..40)
+        .map(|_| char::from_digit(rng.random_range(0..16u32), 16).unwrap_or('0'))
+        .collect()
 }
 
 /// What a command runs with: the server and the calling client.
@@ -132,12 +146,11 @@ pub type TypedResult<T> = Result<T, Reply>;
 impl Server {
     /// Creates the server state from a configuration.
     pub fn new(config: ServerConfig) -> Result<Server, String> {
-        use rand::{RngExt, SeedableRng};
+        use rand::SeedableRng;
         let commands = CommandTable::new(&config.rename_commands)?;
         let mut rng = rand::rngs::SmallRng::from_rng(&mut rand::rng());
-        let run_id: String = (0..40)
-            .map(|_| char::from_digit(rng.random_range(0..16u32), 16).unwrap_or('0'))
-            .collect();
+        let run_id = random_hex40(&mut rng);
+        let replid = random_hex40(&mut rng);
         let acl = super::acl::Acl::from_config(&config)?;
         let now = unix_ms();
         Ok(Server {
@@ -170,6 +183,9 @@ impl Server {
             evict: Default::default(),
             expire_cursor: 0,
             lastsave: now / 1000,
+            latency: Default::default(),
+            replid,
+            replid2: "0".repeat(40),
         })
     }
 
@@ -196,11 +212,12 @@ impl Server {
     /// Marks a key as changed: WATCHers fail their EXEC and blocked clients get a chance to run.
     pub fn signal_modified(&mut self, db: usize, key: &[u8]) {
         if !self.watched.is_empty()
-            && let Some(list) = self.watched.get(&(db, Bytes::copy_from_slice(key))) {
-                for c in list {
-                    c.dirty_cas.set(true);
-                }
+            && let Some(list) = self.watched.get(&(db, Bytes::copy_from_slice(key)))
+        {
+            for c in list {
+                c.dirty_cas.set(true);
             }
+        }
         if !self.blocking.waiters.is_empty() {
             let k = (db, Bytes::copy_from_slice(key));
             if self.blocking.waiters.contains_key(&k) && !self.blocking.ready.contains(&k) {

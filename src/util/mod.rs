@@ -1,3 +1,5 @@
 //! Small helpers shared by the server and the sentinel.
 pub mod glob;
 pub mod num;
+pub mod procfs;
+pub mod sha1;
