@@ -143,8 +143,7 @@ fn object(ctx: &mut Ctx, key: &[u8]) -> Reply {
     let shared = super::object::shared_integers_allowed(&srv.config);
     let mut extra = String::new();
     if let Value::List(l) = &entry.value {
-        let bytes: usize = l.iter().map(|e| objsize::lp_entry_size(e)).sum();
-        let nodes = bytes.div_ceil(8192).max(1);
+        let (nodes, bytes) = objsize::quicklist_layout(l.iter().map(|e| &e[..]));
         let max = srv
             .config
             .value("list-max-listpack-size")
