@@ -254,11 +254,11 @@ fn getex(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
             if ctx.srv.dbs[db]
                 .entries
                 .get(&a[1][..])
-                .is_some_and(|e| e.has_expire()) =>
-        {
-            ctx.srv.dbs[db].set_expire(&a[1], NO_EXPIRE);
-            ctx.modified(&a[1], notify::GENERIC, "persist");
-        }
+                .is_some_and(|e| e.has_expire())
+            => {
+                ctx.srv.dbs[db].set_expire(&a[1], NO_EXPIRE);
+                ctx.modified(&a[1], notify::GENERIC, "persist");
+            }
         Some(at) if at <= now => {
             ctx.delete(&a[1]);
             ctx.modified(&a[1], notify::GENERIC, "del");
