@@ -39,6 +39,10 @@ pub enum Reply {
     Push(Vec<Reply>),
     /// Several complete replies sent back to back (SUBSCRIBE to many channels).
     Many(Vec<Reply>),
+    /// A big number given as its decimal digits: `(` in RESP3, a bulk string in RESP2.
+    BigNum(String),
+    /// Out-of-band attributes preceding a reply: `|` in RESP3, nothing at all in RESP2.
+    Attribute(Vec<(Reply, Reply)>),
     /// Nothing is sent (CLIENT REPLY OFF, commands that answer later).
     None,
 }
@@ -199,6 +203,22 @@ pub fn encode(reply: &Reply, resp: u8, out: &mut Vec<u8>) {
                 encode(r, resp, out);
             }
         }
+        Reply::BigNum(digits) => {
+            if v3 {
+                push_line(out, b'(', digits);
+            } else {
+                push_bulk(out, digits.as_bytes());
+            }
+        }
+        Reply::Attribute(pairs) => {
+            if v3 {
+                push_len(out, b'|', pairs.len());
+                for (k, v) in pairs {
+                    encode(k, resp, out);
+                    encode(v, resp, out);
+                }
+            }
+        }
         Reply::None => {}
     }
 }
@@ -224,6 +244,11 @@ mod tests {
         assert_eq!(enc(&Reply::Double(1.5), 3), ",1.5\r\n");
         assert_eq!(enc(&Reply::Int(-42), 2), ":-42\r\n");
         assert_eq!(enc(&Reply::Int(i64::MIN), 2), ":-9223372036854775808\r\n");
+        assert_eq!(enc(&Reply::BigNum("12".into()), 2), "$2\r\n12\r\n");
+        assert_eq!(enc(&Reply::BigNum("12".into()), 3), "(12\r\n");
+        let attr = Reply::Attribute(vec![(Reply::text("k"), Reply::Int(1))]);
+        assert_eq!(enc(&attr, 2), "");
+        assert_eq!(enc(&attr, 3), "|1\r\n$1\r\nk\r\n:1\r\n");
     }
 
     #[test]

@@ -33,6 +33,10 @@ pub fn resolve(srv: &Server, args: &[Bytes]) -> Result<&'static CommandSpec, Rep
         return Ok(spec);
     }
     if args.len() < 2 {
+        // A container whose arity allows it runs alone (COMMAND with no subcommand).
+        if spec.arity_ok(args.len()) {
+            return Ok(spec);
+        }
         return Err(arity_error(spec.name));
     }
     let Some(sub) = spec.subcommand(&args[1]) else {
@@ -73,7 +77,10 @@ pub fn process(srv: &mut Server, client: &mut Client, args: Vec<Bytes>) -> Reply
     client.last_interaction_ms = srv.now_ms;
     let spec = match resolve(srv, &args) {
         Ok(spec) => spec,
-        Err(e) => return reject(srv, client, None, e),
+        Err(e) => {
+            let known = arity_rejected(srv, &args);
+            return reject(srv, client, known, e);
+        }
     };
     if srv.acl.auth_required(client.authenticated) && !spec.has(flags::NO_AUTH) {
         return reject(
@@ -140,6 +147,16 @@ pub fn process(srv: &mut Server, client: &mut Client, args: Vec<Bytes>) -> Reply
     reply
 }
 
+/// The command a resolution error still belongs to: an arity error counts as a rejected call
+/// of that command in INFO commandstats, as in Redis; unknown (sub)commands belong to none.
+fn arity_rejected(srv: &Server, args: &[Bytes]) -> Option<&'static CommandSpec> {
+    let parent = srv.commands.lookup(args.first()?)?;
+    if parent.subcommands.is_empty() || args.len() < 2 {
+        return Some(parent);
+    }
+    parent.subcommand(&args[1])
+}
+
 fn is_exec(spec: &CommandSpec) -> bool {
     spec.name == "exec"
 }
@@ -176,7 +193,8 @@ pub fn call(
         let mut ctx = Ctx { srv, client };
         (spec.func)(&mut ctx, args)
     };
-    let elapsed = clock::elapsed_us(start, clock::ticks());
+    let elapsed_ns = clock::elapsed_ns(start, clock::ticks());
+    let elapsed = elapsed_ns / 1000;
     client.commands_run += 1;
     srv.stats.total_commands_processed += 1;
     let name = full_name(srv, spec);
@@ -194,6 +212,19 @@ pub fn call(
     if failed {
         stat.failed_calls += 1;
     }
+    if srv.config.latency_tracking {
+        stat.histogram.record(elapsed_ns);
+    }
+    if client.blocked.is_none() {
+        let event = if spec.has(flags::FAST) {
+            "fast-command"
+        } else {
+            "command"
+        };
+        let threshold = srv.config.latency_monitor_threshold;
+        srv.latency
+            .add_if_needed(threshold, event, srv.now_ms / 1000, elapsed / 1000);
+    }
     if !spec.has(flags::SKIP_SLOWLOG) && client.blocked.is_none() {
         let threshold = srv.config.slowlog_log_slower_than;
         if threshold >= 0 && elapsed as i64 >= threshold {
@@ -201,7 +232,7 @@ pub fn call(
                 id: 0,
                 time: srv.now_ms / 1000,
                 duration_us: elapsed,
-                args: args.to_vec(),
+                args: redacted(spec, args),
                 addr: client.addr.clone(),
                 name: client.name.clone().unwrap_or_default(),
             };
@@ -210,9 +241,40 @@ pub fn call(
         }
     }
     if !srv.monitors.is_empty() && !spec.has(flags::SKIP_MONITOR) && !spec.has(flags::ADMIN) {
-        feed_monitors(srv, client, args);
+        feed_monitors(srv, client, &redacted(spec, args));
     }
     reply
+}
+
+/// The arguments as MONITOR and the slow log may show them: passwords replaced by
+/// `(redacted)`, as Redis does for AUTH, HELLO ... AUTH and MIGRATE ... AUTH/AUTH2.
+pub fn redacted(spec: &CommandSpec, args: &[Bytes]) -> Vec<Bytes> {
+    const HIDDEN: &[u8] = b"(redacted)";
+    let mut out = args.to_vec();
+    match spec.name {
+        "auth" => out
+            .iter_mut()
+            .skip(1)
+            .for_each(|a| *a = Bytes::from_static(HIDDEN)),
+        "hello" | "migrate" => {
+            let mut i = 1;
+            while i < out.len() {
+                let hide = if out[i].eq_ignore_ascii_case(b"auth") {
+                    if spec.name == "hello" { 2 } else { 1 }
+                } else if spec.name == "migrate" && out[i].eq_ignore_ascii_case(b"auth2") {
+                    2
+                } else {
+                    0
+                };
+                for a in out.iter_mut().skip(i + 1).take(hide) {
+                    *a = Bytes::from_static(HIDDEN);
+                }
+                i += 1 + hide;
+            }
+        }
+        _ => {}
+    }
+    out
 }
 
 fn feed_monitors(srv: &mut Server, client: &Client, args: &[Bytes]) {

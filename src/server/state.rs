@@ -120,6 +120,20 @@ pub struct Server {
     pub accept_tasks: Vec<tokio::task::AbortHandle>,
     /// The shared handle this state lives in, for tasks started by commands.
     pub self_ref: std::rc::Weak<std::cell::RefCell<Server>>,
+    /// Latency spikes by event (LATENCY command).
+    pub latency: super::latency::LatencyMonitor,
+    /// Replication id (INFO `master_replid`); DEBUG CHANGE-REPL-ID renews it.
+    pub replid: String,
+    /// Previous replication id (all zeros when there is none).
+    pub replid2: String,
+}
+
+/// A random 40-hex-digit id (run id, replication id).
+pub fn random_hex40(rng: &mut rand::rngs::SmallRng) -> String {
+    use rand::RngExt;
+    (0..40)
+        .map(|_| char::from_digit(rng.random_range(0..16u32), 16).unwrap_or('0'))
+        .collect()
 }
 
 /// What a command runs with: the server and the calling client.
@@ -136,12 +150,11 @@ pub type TypedResult<T> = Result<T, Reply>;
 impl Server {
     /// Creates the server state from a configuration.
     pub fn new(config: ServerConfig) -> Result<Server, String> {
-        use rand::{RngExt, SeedableRng};
+        use rand::SeedableRng;
         let commands = CommandTable::new(&config.rename_commands)?;
         let mut rng = rand::rngs::SmallRng::from_rng(&mut rand::rng());
-        let run_id: String = (0..40)
-            .map(|_| char::from_digit(rng.random_range(0..16u32), 16).unwrap_or('0'))
-            .collect();
+        let run_id = random_hex40(&mut rng);
+        let replid = random_hex40(&mut rng);
         let acl = super::acl::Acl::from_config(&config)?;
         let mut pubsub = PubSub::default();
         pubsub.obuf_limit = config.obuf_limit(crate::config::ClientClass::Pubsub);
@@ -178,6 +191,9 @@ impl Server {
             lastsave: now / 1000,
             accept_tasks: Vec::new(),
             self_ref: std::rc::Weak::new(),
+            latency: Default::default(),
+            replid,
+            replid2: "0".repeat(40),
         })
     }
 

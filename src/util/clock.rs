@@ -27,18 +27,24 @@ pub fn ticks() -> u64 {
     }
 }
 
-/// Microseconds between two tick readings.
+/// Nanoseconds between two tick readings.
 #[inline]
-pub fn elapsed_us(start: u64, end: u64) -> u64 {
+pub fn elapsed_ns(start: u64, end: u64) -> u64 {
     let delta = end.saturating_sub(start);
     #[cfg(target_arch = "x86_64")]
     {
-        (delta as f64 / ticks_per_us()) as u64
+        (delta as f64 * 1000.0 / ticks_per_us()) as u64
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        delta / 1000
+        delta
     }
+}
+
+/// Microseconds between two tick readings.
+#[inline]
+pub fn elapsed_us(start: u64, end: u64) -> u64 {
+    elapsed_ns(start, end) / 1000
 }
 
 #[cfg(target_arch = "x86_64")]

@@ -2,3 +2,5 @@
 pub mod clock;
 pub mod glob;
 pub mod num;
+pub mod procfs;
+pub mod sha1;

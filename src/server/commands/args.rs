@@ -85,3 +85,24 @@ pub fn range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
     }
     Some((s as usize, e as usize))
 }
+
+/// A `<CMD> HELP` reply in Redis's layout: a header line, the given lines, then HELP itself.
+pub fn help(command: &str, lines: &[&str]) -> Reply {
+    let mut out = Vec::with_capacity(lines.len() + 3);
+    out.push(Reply::Status(format!(
+        "{command} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    )));
+    out.extend(lines.iter().map(|l| Reply::Status(l.to_string())));
+    out.push(Reply::Status("HELP".into()));
+    out.push(Reply::Status("    Prints this help.".into()));
+    Reply::Array(out)
+}
+
+/// Redis's reply to a subcommand it does not know or that got the wrong number of arguments
+/// (`ERR unknown subcommand or wrong number of arguments for 'x'. Try CMD HELP.`).
+pub fn subcommand_error(sub: &[u8], command: &str) -> Reply {
+    Reply::err(format!(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try {command} HELP.",
+        crate::server::dispatch::sanitize(sub, 128)
+    ))
+}
