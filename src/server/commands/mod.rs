@@ -25,6 +25,7 @@ pub mod slowlog;
 pub mod strings;
 #[cfg(test)]
 pub mod testkit;
+pub mod zsets;
 
 /// Every family's static command list.
 pub static FAMILIES: &[&[CommandSpec]] = &[
@@ -47,4 +48,5 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     memory::COMMANDS,
     object::COMMANDS,
     debug::COMMANDS,
+    zsets::COMMANDS,
 ];
