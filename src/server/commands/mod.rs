@@ -3,6 +3,8 @@
 use crate::server::command::CommandSpec;
 
 pub mod args;
+pub mod bitfield;
+pub mod bits;
 pub mod config;
 pub mod connection;
 pub mod info;
@@ -17,6 +19,8 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     connection::COMMANDS,
     keys::COMMANDS,
     strings::COMMANDS,
+    bits::COMMANDS,
+    bitfield::COMMANDS,
     multi::COMMANDS,
     pubsub::COMMANDS,
     server::COMMANDS,
