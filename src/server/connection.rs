@@ -203,7 +203,7 @@ fn run_buffered(
     }
     let mut srv = server.borrow_mut();
     let mut c = client.borrow_mut();
-    let limits = Limits {
+    let mut limits = Limits {
         max_bulk_len: srv.config.proto_max_bulk_len as usize,
         max_query_buffer: srv.config.client_query_buffer_limit as usize,
         ..Limits::default()
@@ -212,6 +212,8 @@ fn run_buffered(
         if c.blocked.is_some() {
             break;
         }
+        // AUTH earlier in the same pipeline lifts the unauthenticated limits at once.
+        limits.unauthenticated = !c.authenticated;
         let next = match held.take() {
             Some(args) => Ok(Some(args)),
             None => parser.parse(inbuf, &limits),
