@@ -257,6 +257,27 @@ fn declared_sizes_allocate_nothing() {
 }
 
 #[test]
+fn big_argument_buffer_is_given_back() {
+    let mut s = Server::start(&[]);
+    let mut c = s.conn();
+    let value = vec![b'v'; 32 * 1024 * 1024];
+    let ok: String = redis::cmd("SET")
+        .arg("big")
+        .arg(&value)
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(ok, "OK");
+    assert_eq!(q::<i64>(&mut c, &["DEL", "big"]), 1);
+    // The connection that carried 32 MB stays open; its query buffer must not.
+    let used = used_memory(&mut c);
+    assert!(
+        used < 8 * 1024 * 1024,
+        "used_memory {used} after the value was deleted"
+    );
+    assert_alive(&mut s);
+}
+
+#[test]
 fn proto_max_bulk_len_is_enforced() {
     let mut s = Server::start(&["--proto-max-bulk-len", "1mb"]);
     let (got, closed) = exchange(

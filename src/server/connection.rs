@@ -108,6 +108,13 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
             wake_at = Some(wake_at.map_or(until, |w| w.min(until)));
         }
         let sleep_for = wake_at.map(|d| Duration::from_millis((d - unix_ms()).max(0) as u64));
+        if inbuf.capacity() > 1024 * 1024 && inbuf.len() <= READ_CHUNK {
+            // A big argument is done: give its buffer back instead of keeping it for the life
+            // of the connection (Redis's clientsCron shrinks query buffers the same way).
+            let mut fresh = BytesMut::with_capacity(READ_CHUNK * 2);
+            fresh.extend_from_slice(&inbuf);
+            inbuf = fresh;
+        }
         if inbuf.capacity() - inbuf.len() < 1024 {
             inbuf.reserve(READ_CHUNK);
         }
