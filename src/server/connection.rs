@@ -109,6 +109,13 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
             wake_at = Some(wake_at.map_or(until, |w| w.min(until)));
         }
         let sleep_for = wake_at.map(|d| Duration::from_millis((d - unix_ms()).max(0) as u64));
+        if inbuf.capacity() > 1024 * 1024 && inbuf.len() <= READ_CHUNK {
+            // A big argument is done: give its buffer back instead of keeping it for the life
+            // of the connection (Redis's clientsCron shrinks query buffers the same way).
+            let mut fresh = BytesMut::with_capacity(READ_CHUNK * 2);
+            fresh.extend_from_slice(&inbuf);
+            inbuf = fresh;
+        }
         if inbuf.capacity() - inbuf.len() < 1024 {
             inbuf.reserve(READ_CHUNK);
         }
@@ -205,7 +212,7 @@ fn run_buffered(
     let mut srv = server.borrow_mut();
     let mut c = client.borrow_mut();
     srv.now_ms = unix_ms();
-    let limits = Limits {
+    let mut limits = Limits {
         max_bulk_len: srv.config.proto_max_bulk_len as usize,
         max_query_buffer: srv.config.client_query_buffer_limit as usize,
         ..Limits::default()
@@ -214,6 +221,8 @@ fn run_buffered(
         if c.blocked.is_some() {
             break;
         }
+        // AUTH earlier in the same pipeline lifts the unauthenticated limits at once.
+        limits.unauthenticated = !c.authenticated;
         let next = match held.take() {
             Some(args) => Ok(Some(args)),
             None => parser.parse(inbuf, &limits),

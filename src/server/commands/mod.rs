@@ -4,6 +4,8 @@ use crate::server::command::CommandSpec;
 
 pub mod acl;
 pub mod args;
+pub mod bitfield;
+pub mod bits;
 pub mod client;
 pub mod command_cmd;
 pub mod config;
@@ -35,6 +37,8 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     lists::COMMANDS,
     hashes::COMMANDS,
     sets::COMMANDS,
+    bits::COMMANDS,
+    bitfield::COMMANDS,
     multi::COMMANDS,
     pubsub::COMMANDS,
     server::COMMANDS,
