@@ -93,9 +93,6 @@ fn type_cmd(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
 /// Shared implementation of EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT.
 fn expire_generic(ctx: &mut Ctx, a: &[Bytes], unit_ms: i64, absolute: bool) -> Reply {
     let name = String::from_utf8_lossy(&a[0]).to_ascii_lowercase();
-    let Some(when) = crate::util::num::parse_i64(&a[2]) else {
-        return args::not_integer();
-    };
     let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
     for opt in &a[3..] {
         match args::lower(opt).as_str() {
@@ -117,6 +114,10 @@ fn expire_generic(ctx: &mut Ctx, a: &[Bytes], unit_ms: i64, absolute: bool) -> R
     if gt && lt {
         return Reply::err("ERR GT and LT options at the same time are not compatible");
     }
+    // Options are validated before the time, as Redis does.
+    let Some(when) = crate::util::num::parse_i64(&a[2]) else {
+        return args::not_integer();
+    };
     let invalid = || Reply::err(format!("ERR invalid expire time in '{name}' command"));
     let Some(mut at) = when.checked_mul(unit_ms) else {
         return invalid();
