@@ -48,7 +48,10 @@ fn expire_basics_ttl_pttl_persist() {
     assert_eq!(q::<i64>(&mut c, &["PERSIST", "nokey"]), 0);
     // EXPIREAT / PEXPIREAT and the *TIME readers.
     let now = unix_now(&mut c);
-    assert_eq!(q::<i64>(&mut c, &["EXPIREAT", "x", &(now + 15).to_string()]), 1);
+    assert_eq!(
+        q::<i64>(&mut c, &["EXPIREAT", "x", &(now + 15).to_string()]),
+        1
+    );
     assert!((14..=15).contains(&q::<i64>(&mut c, &["TTL", "x"])));
     assert_eq!(q::<i64>(&mut c, &["EXPIRETIME", "x"]), now + 15);
     assert_eq!(q::<i64>(&mut c, &["PEXPIRETIME", "x"]), (now + 15) * 1000);
@@ -92,7 +95,10 @@ fn expire_sub_second_precision_and_lazy_access() {
     let _: () = q(&mut c, &["PEXPIREAT", "z", &at.to_string()]);
     sleep_ms(100);
     for k in ["x", "y", "z"] {
-        assert_eq!(q::<Option<String>>(&mut c, &["GET", k]), Some("somevalue".into()));
+        assert_eq!(
+            q::<Option<String>>(&mut c, &["GET", k]),
+            Some("somevalue".into())
+        );
     }
     sleep_ms(350);
     for k in ["x", "y", "z"] {
@@ -146,10 +152,19 @@ fn expire_conditional_options() {
     assert_eq!(q::<i64>(&mut c, &["TTL", "foo"]), -1);
     // GT + XX, lower case, and the other commands.
     let _: () = q(&mut c, &["SET", "foo", "bar", "EX", "100"]);
-    assert_eq!(q::<i64>(&mut c, &["PEXPIRE", "foo", "200000", "gt", "xx"]), 1);
+    assert_eq!(
+        q::<i64>(&mut c, &["PEXPIRE", "foo", "200000", "gt", "xx"]),
+        1
+    );
     let now = unix_now(&mut c);
-    assert_eq!(q::<i64>(&mut c, &["EXPIREAT", "foo", &(now + 10).to_string(), "LT"]), 1);
-    assert_eq!(q::<i64>(&mut c, &["EXPIREAT", "foo", &(now + 20).to_string(), "LT"]), 0);
+    assert_eq!(
+        q::<i64>(&mut c, &["EXPIREAT", "foo", &(now + 10).to_string(), "LT"]),
+        1
+    );
+    assert_eq!(
+        q::<i64>(&mut c, &["EXPIREAT", "foo", &(now + 20).to_string(), "LT"]),
+        0
+    );
     let at = ((now + 30) * 1000).to_string();
     assert_eq!(q::<i64>(&mut c, &["PEXPIREAT", "foo", &at, "NX"]), 0);
     assert_eq!(q::<i64>(&mut c, &["PEXPIREAT", "foo", &at, "GT"]), 1);
@@ -176,10 +191,22 @@ fn expire_conditional_options() {
             vec!["EXPIRE", "foo", "200", "LT", "NX"],
             "ERR NX and XX, GT or LT options at the same time are not compatible",
         ),
-        (vec!["EXPIRE", "foo", "200", "AB"], "ERR Unsupported option AB"),
-        (vec!["EXPIRE", "none", "200", "AB"], "ERR Unsupported option AB"),
-        (vec!["EXPIRE", "foo", "abc", "AB"], "ERR Unsupported option AB"),
-        (vec!["PEXPIRE", "foo", "200", "NX", "NX", "XX"], "ERR NX and XX, GT or LT options at the same time are not compatible"),
+        (
+            vec!["EXPIRE", "foo", "200", "AB"],
+            "ERR Unsupported option AB",
+        ),
+        (
+            vec!["EXPIRE", "none", "200", "AB"],
+            "ERR Unsupported option AB",
+        ),
+        (
+            vec!["EXPIRE", "foo", "abc", "AB"],
+            "ERR Unsupported option AB",
+        ),
+        (
+            vec!["PEXPIRE", "foo", "200", "NX", "NX", "XX"],
+            "ERR NX and XX, GT or LT options at the same time are not compatible",
+        ),
     ] {
         assert_eq!(q_err(&mut c, &args), err, "{args:?}");
     }
@@ -207,25 +234,61 @@ fn expire_negative_and_overflow() {
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "foo"]), 0);
     let _: () = q(&mut c, &["SET", "foo", "bar"]);
     for (args, err) in [
-        (vec!["EXPIRE", "foo", "10000000000000000"], "ERR invalid expire time in 'expire' command"),
-        (vec!["EXPIRE", "foo", "9223372036854776"], "ERR invalid expire time in 'expire' command"),
-        (vec!["EXPIRE", "foo", "9223370399119966"], "ERR invalid expire time in 'expire' command"),
-        (vec!["EXPIRE", "foo", "-9223372036854776"], "ERR invalid expire time in 'expire' command"),
-        (vec!["EXPIRE", "foo", "-9999999999999999"], "ERR invalid expire time in 'expire' command"),
-        (vec!["PEXPIRE", "foo", "9223372036854770000"], "ERR invalid expire time in 'pexpire' command"),
-        (vec!["EXPIREAT", "foo", "9223372036854776"], "ERR invalid expire time in 'expireat' command"),
-        (vec!["EXPIRE", "foo", ""], "ERR value is not an integer or out of range"),
-        (vec!["EXPIRE", "foo", "1.5"], "ERR value is not an integer or out of range"),
-        (vec!["EXPIRE", "foo", "9223372036854775808"], "ERR value is not an integer or out of range"),
+        (
+            vec!["EXPIRE", "foo", "10000000000000000"],
+            "ERR invalid expire time in 'expire' command",
+        ),
+        (
+            vec!["EXPIRE", "foo", "9223372036854776"],
+            "ERR invalid expire time in 'expire' command",
+        ),
+        (
+            vec!["EXPIRE", "foo", "9223370399119966"],
+            "ERR invalid expire time in 'expire' command",
+        ),
+        (
+            vec!["EXPIRE", "foo", "-9223372036854776"],
+            "ERR invalid expire time in 'expire' command",
+        ),
+        (
+            vec!["EXPIRE", "foo", "-9999999999999999"],
+            "ERR invalid expire time in 'expire' command",
+        ),
+        (
+            vec!["PEXPIRE", "foo", "9223372036854770000"],
+            "ERR invalid expire time in 'pexpire' command",
+        ),
+        (
+            vec!["EXPIREAT", "foo", "9223372036854776"],
+            "ERR invalid expire time in 'expireat' command",
+        ),
+        (
+            vec!["EXPIRE", "foo", ""],
+            "ERR value is not an integer or out of range",
+        ),
+        (
+            vec!["EXPIRE", "foo", "1.5"],
+            "ERR value is not an integer or out of range",
+        ),
+        (
+            vec!["EXPIRE", "foo", "9223372036854775808"],
+            "ERR value is not an integer or out of range",
+        ),
     ] {
         assert_eq!(q_err(&mut c, &args), err, "{args:?}");
     }
     // None of the failures touched the key.
     assert_eq!(q::<i64>(&mut c, &["TTL", "foo"]), -1);
     // Absolute times are not offset, so big ones are fine and negative ones delete.
-    assert_eq!(q::<i64>(&mut c, &["PEXPIREAT", "foo", "9223372036854770000"]), 1);
+    assert_eq!(
+        q::<i64>(&mut c, &["PEXPIREAT", "foo", "9223372036854770000"]),
+        1
+    );
     assert!(q::<i64>(&mut c, &["TTL", "foo"]) > 1_000_000_000);
-    assert_eq!(q::<i64>(&mut c, &["PEXPIREAT", "foo", "-9223372036854770000"]), 1);
+    assert_eq!(
+        q::<i64>(&mut c, &["PEXPIREAT", "foo", "-9223372036854770000"]),
+        1
+    );
     assert_eq!(q::<i64>(&mut c, &["TTL", "foo"]), -2);
     assert_eq!(
         q_err(&mut c, &["EXPIRE", "foo"]),
@@ -259,7 +322,13 @@ fn lazy_expiry_with_active_expiry_disabled() {
     assert_eq!(q::<i64>(&mut c, &["EXPIRE", "foo", "10"]), 0);
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "foo"]), 0);
     // Other readers see the key as gone too.
-    for (cmd, want) in [("TTL", -2i64), ("PTTL", -2), ("EXPIRETIME", -2), ("STRLEN", 0), ("PERSIST", 0)] {
+    for (cmd, want) in [
+        ("TTL", -2i64),
+        ("PTTL", -2),
+        ("EXPIRETIME", -2),
+        ("STRLEN", 0),
+        ("PERSIST", 0),
+    ] {
         let _: () = q(&mut c, &["PSETEX", "k", "1", "v"]);
         sleep_ms(5);
         assert_eq!(q::<i64>(&mut c, &[cmd, "k"]), want, "{cmd}");
@@ -273,12 +342,19 @@ fn lazy_expiry_with_active_expiry_disabled() {
     assert_eq!(q_err(&mut c, &["RENAME", "k", "k2"]), "ERR no such key");
     let _: () = q(&mut c, &["PSETEX", "k", "1", "v"]);
     sleep_ms(5);
-    assert_eq!(q::<Option<String>>(&mut c, &["SET", "k", "new", "NX", "GET"]), None);
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["SET", "k", "new", "NX", "GET"]),
+        None
+    );
     assert_eq!(q::<i64>(&mut c, &["TTL", "k"]), -1);
     assert_eq!(q::<i64>(&mut c, &["INCR", "gone"]), 1);
     let _: () = q(&mut c, &["PSETEX", "n", "1", "100"]);
     sleep_ms(5);
-    assert_eq!(q::<i64>(&mut c, &["INCR", "n"]), 1, "INCR starts over after expiry");
+    assert_eq!(
+        q::<i64>(&mut c, &["INCR", "n"]),
+        1,
+        "INCR starts over after expiry"
+    );
     // Re-enabling the cycle reclaims untouched keys.
     let persistent: i64 = q(&mut c, &["DBSIZE"]);
     assert_eq!(persistent, 3);
@@ -287,7 +363,8 @@ fn lazy_expiry_with_active_expiry_disabled() {
     }
     let _: () = q(&mut c, &["DEBUG", "SET-ACTIVE-EXPIRE", "1"]);
     assert!(
-        wait_for(Duration::from_secs(3), || q::<i64>(&mut c, &["DBSIZE"]) == persistent),
+        wait_for(Duration::from_secs(3), || q::<i64>(&mut c, &["DBSIZE"])
+            == persistent),
         "active expiry after re-enabling"
     );
 }
@@ -301,7 +378,8 @@ fn active_expiry_reclaims_untouched_keys() {
     }
     assert_eq!(q::<i64>(&mut c, &["DBSIZE"]), 3);
     assert!(
-        wait_for(Duration::from_secs(3), || q::<i64>(&mut c, &["DBSIZE"]) == 0),
+        wait_for(Duration::from_secs(3), || q::<i64>(&mut c, &["DBSIZE"])
+            == 0),
         "three keys with a 500 ms TTL were not actively expired"
     );
     assert_eq!(info_field(&mut c, "keyspace", "db0"), None);
@@ -335,7 +413,8 @@ fn active_expiry_reclaims_untouched_keys() {
     for db in ["0", "3"] {
         let _: () = q(&mut c, &["SELECT", db]);
         assert!(
-            wait_for(Duration::from_secs(5), || q::<i64>(&mut c, &["DBSIZE"]) == 100),
+            wait_for(Duration::from_secs(5), || q::<i64>(&mut c, &["DBSIZE"])
+                == 100),
             "db{db}: volatile keys not reclaimed, dbsize {}",
             q::<i64>(&mut c, &["DBSIZE"])
         );
@@ -346,7 +425,10 @@ fn active_expiry_reclaims_untouched_keys() {
         let after: u64 = info_field(&mut c, "memory", "used_memory")
             .and_then(|v| v.parse().ok())
             .unwrap_or(u64::MAX);
-        assert!(full > base + 4_000_000, "20000 keys of 200 bytes: {base} -> {full}");
+        assert!(
+            full > base + 4_000_000,
+            "20000 keys of 200 bytes: {base} -> {full}"
+        );
         assert!(
             after < base + (full - base) / 4,
             "memory not released: base {base}, full {full}, after {after}"
@@ -364,7 +446,11 @@ fn active_expiry_can_be_disabled() {
     let _: () = q(&mut c, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
     let mut pipe = redis::pipe();
     for i in 0..1000 {
-        pipe.cmd("PSETEX").arg(format!("k{i}")).arg(50).arg("v").ignore();
+        pipe.cmd("PSETEX")
+            .arg(format!("k{i}"))
+            .arg(50)
+            .arg("v")
+            .ignore();
     }
     let _: () = pipe.query(&mut c).expect("pipeline");
     sleep_ms(600);
@@ -391,5 +477,8 @@ fn expired_keys_are_counted_in_info_stats() {
     let _: Option<String> = q(&mut c, &["GET", "a"]);
     // Explicit deletions by EXPIRE with a past time are not "expired" keys.
     let _: () = q(&mut c, &["EXPIRE", "b", "-1"]);
-    assert_eq!(info_field(&mut c, "stats", "expired_keys").as_deref(), Some("1"));
+    assert_eq!(
+        info_field(&mut c, "stats", "expired_keys").as_deref(),
+        Some("1")
+    );
 }

@@ -45,7 +45,10 @@ fn rename_and_renamenx() {
     let s = Server::start(&[]);
     let mut c = s.conn();
     assert_eq!(q_err(&mut c, &["RENAME", "nokey", "x"]), "ERR no such key");
-    assert_eq!(q_err(&mut c, &["RENAMENX", "nokey", "x"]), "ERR no such key");
+    assert_eq!(
+        q_err(&mut c, &["RENAMENX", "nokey", "x"]),
+        "ERR no such key"
+    );
     let _: () = q(&mut c, &["SET", "a", "1"]);
     // Renaming a key to itself is allowed (and a no-op).
     assert_eq!(q::<String>(&mut c, &["RENAME", "a", "a"]), "OK");
@@ -165,7 +168,10 @@ fn scan_basics_match_count_type() {
         "ERR value is not an integer or out of range"
     );
     assert_eq!(q_err(&mut c, &["SCAN", "0", "MATCH"]), "ERR syntax error");
-    assert_eq!(q_err(&mut c, &["SCAN", "0", "FOO", "1"]), "ERR syntax error");
+    assert_eq!(
+        q_err(&mut c, &["SCAN", "0", "FOO", "1"]),
+        "ERR syntax error"
+    );
 }
 
 #[test]
@@ -303,7 +309,10 @@ fn copy_with_db_and_replace() {
     // Same key name into another database is fine.
     assert_eq!(q::<i64>(&mut c, &["COPY", "a", "a", "DB", "2"]), 1);
     assert_eq!(q::<i64>(&mut c, &["COPY", "a", "a", "DB", "2"]), 0);
-    assert_eq!(q::<i64>(&mut c, &["COPY", "a", "a", "DB", "2", "REPLACE"]), 1);
+    assert_eq!(
+        q::<i64>(&mut c, &["COPY", "a", "a", "DB", "2", "REPLACE"]),
+        1
+    );
     let _: () = q(&mut c, &["SELECT", "2"]);
     assert_eq!(q::<String>(&mut c, &["GET", "a"]), "1");
     assert!(q::<i64>(&mut c, &["TTL", "a"]) > 90);
@@ -387,21 +396,45 @@ fn set_options() {
     // NX / XX.
     assert_eq!(q::<Option<String>>(&mut c, &["SET", "a", "1", "XX"]), None);
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "a"]), 0);
-    assert_eq!(q::<Option<String>>(&mut c, &["SET", "a", "1", "NX"]), Some("OK".into()));
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["SET", "a", "1", "NX"]),
+        Some("OK".into())
+    );
     assert_eq!(q::<Option<String>>(&mut c, &["SET", "a", "2", "NX"]), None);
-    assert_eq!(q::<Option<String>>(&mut c, &["SET", "a", "3", "XX"]), Some("OK".into()));
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["SET", "a", "3", "XX"]),
+        Some("OK".into())
+    );
     assert_eq!(q::<String>(&mut c, &["GET", "a"]), "3");
     // GET returns the old value, with and without NX/XX.
-    assert_eq!(q::<Option<String>>(&mut c, &["SET", "a", "4", "GET"]), Some("3".into()));
-    assert_eq!(q::<Option<String>>(&mut c, &["SET", "new", "1", "GET"]), None);
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["SET", "a", "4", "GET"]),
+        Some("3".into())
+    );
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["SET", "new", "1", "GET"]),
+        None
+    );
     assert_eq!(q::<String>(&mut c, &["GET", "new"]), "1");
-    assert_eq!(q::<Option<String>>(&mut c, &["SET", "a", "5", "NX", "GET"]), Some("4".into()));
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["SET", "a", "5", "NX", "GET"]),
+        Some("4".into())
+    );
     assert_eq!(q::<String>(&mut c, &["GET", "a"]), "4");
-    assert_eq!(q::<Option<String>>(&mut c, &["SET", "b", "5", "NX", "GET"]), None);
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["SET", "b", "5", "NX", "GET"]),
+        None
+    );
     assert_eq!(q::<String>(&mut c, &["GET", "b"]), "5");
-    assert_eq!(q::<Option<String>>(&mut c, &["SET", "nob", "5", "XX", "GET"]), None);
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["SET", "nob", "5", "XX", "GET"]),
+        None
+    );
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "nob"]), 0);
-    assert_eq!(q::<Option<String>>(&mut c, &["SET", "b", "6", "XX", "GET"]), Some("5".into()));
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["SET", "b", "6", "XX", "GET"]),
+        Some("5".into())
+    );
     // Expiry options.
     let _: () = q(&mut c, &["SET", "e", "v", "EX", "100"]);
     assert!((99..=100).contains(&q::<i64>(&mut c, &["TTL", "e"])));
@@ -411,7 +444,10 @@ fn set_options() {
     let _: () = q(&mut c, &["SET", "e", "v", "EXAT", &(now + 200).to_string()]);
     assert!((198..=200).contains(&q::<i64>(&mut c, &["TTL", "e"])));
     assert_eq!(q::<i64>(&mut c, &["EXPIRETIME", "e"]), now + 200);
-    let _: () = q(&mut c, &["SET", "e", "v", "PXAT", &((now + 300) * 1000).to_string()]);
+    let _: () = q(
+        &mut c,
+        &["SET", "e", "v", "PXAT", &((now + 300) * 1000).to_string()],
+    );
     assert_eq!(q::<i64>(&mut c, &["PEXPIRETIME", "e"]), (now + 300) * 1000);
     // A plain SET clears the TTL, KEEPTTL keeps it.
     let _: () = q(&mut c, &["SET", "e", "v2", "KEEPTTL"]);
@@ -420,7 +456,10 @@ fn set_options() {
     let _: () = q(&mut c, &["SET", "e", "v3"]);
     assert_eq!(q::<i64>(&mut c, &["TTL", "e"]), -1);
     // A timestamp in the past: the SET succeeds and the key is gone at once.
-    assert_eq!(q::<String>(&mut c, &["SET", "past", "v", "EXAT", "1"]), "OK");
+    assert_eq!(
+        q::<String>(&mut c, &["SET", "past", "v", "EXAT", "1"]),
+        "OK"
+    );
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "past"]), 0);
     // Repeating the same option is accepted; the last value wins (as in Redis 7.0).
     let _: () = q(&mut c, &["SET", "r", "v", "EX", "10", "EX", "20"]);
@@ -430,9 +469,15 @@ fn set_options() {
     let _: () = q(&mut c, &["SET", "r", "v", "PX", "100", "PX", "5000"]);
     assert!(q::<i64>(&mut c, &["PTTL", "r"]) > 4000);
     assert_eq!(q::<String>(&mut c, &["SET", "r", "v", "GET", "GET"]), "v");
-    assert_eq!(q::<Option<String>>(&mut c, &["SET", "r", "v", "NX", "NX"]), None);
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["SET", "r", "v", "NX", "NX"]),
+        None
+    );
     // Case-insensitive options.
-    assert_eq!(q::<Option<String>>(&mut c, &["SET", "r", "w", "xx", "get", "px", "5000"]), Some("v".into()));
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["SET", "r", "w", "xx", "get", "px", "5000"]),
+        Some("v".into())
+    );
 }
 
 #[test]
@@ -459,11 +504,26 @@ fn set_option_errors() {
         assert_eq!(q_err(&mut c, args), "ERR syntax error", "{args:?}");
     }
     for (args, err) in [
-        (vec!["SET", "a", "c", "EX", "0"], "ERR invalid expire time in 'set' command"),
-        (vec!["SET", "a", "c", "EX", "-1"], "ERR invalid expire time in 'set' command"),
-        (vec!["SET", "a", "c", "PX", "0"], "ERR invalid expire time in 'set' command"),
-        (vec!["SET", "a", "c", "PXAT", "0"], "ERR invalid expire time in 'set' command"),
-        (vec!["SET", "a", "c", "EXAT", "-5"], "ERR invalid expire time in 'set' command"),
+        (
+            vec!["SET", "a", "c", "EX", "0"],
+            "ERR invalid expire time in 'set' command",
+        ),
+        (
+            vec!["SET", "a", "c", "EX", "-1"],
+            "ERR invalid expire time in 'set' command",
+        ),
+        (
+            vec!["SET", "a", "c", "PX", "0"],
+            "ERR invalid expire time in 'set' command",
+        ),
+        (
+            vec!["SET", "a", "c", "PXAT", "0"],
+            "ERR invalid expire time in 'set' command",
+        ),
+        (
+            vec!["SET", "a", "c", "EXAT", "-5"],
+            "ERR invalid expire time in 'set' command",
+        ),
         (
             vec!["SET", "a", "c", "EX", "10000000000000000"],
             "ERR invalid expire time in 'set' command",
@@ -484,7 +544,10 @@ fn set_option_errors() {
             vec!["SET", "a", "c", "EX", "1.5"],
             "ERR value is not an integer or out of range",
         ),
-        (vec!["SET", "a"], "ERR wrong number of arguments for 'set' command"),
+        (
+            vec!["SET", "a"],
+            "ERR wrong number of arguments for 'set' command",
+        ),
     ] {
         assert_eq!(q_err(&mut c, &args), err, "{args:?}");
     }
@@ -504,15 +567,30 @@ fn setnx_setex_psetex_getset_getdel() {
     assert_eq!(q::<String>(&mut c, &["PSETEX", "y", "5000", "v"]), "OK");
     assert!((4000..=5000).contains(&q::<i64>(&mut c, &["PTTL", "y"])));
     for (args, err) in [
-        (vec!["SETEX", "z", "0", "v"], "ERR invalid expire time in 'setex' command"),
-        (vec!["SETEX", "z", "-10", "v"], "ERR invalid expire time in 'setex' command"),
-        (vec!["PSETEX", "z", "-1", "v"], "ERR invalid expire time in 'psetex' command"),
+        (
+            vec!["SETEX", "z", "0", "v"],
+            "ERR invalid expire time in 'setex' command",
+        ),
+        (
+            vec!["SETEX", "z", "-10", "v"],
+            "ERR invalid expire time in 'setex' command",
+        ),
+        (
+            vec!["PSETEX", "z", "-1", "v"],
+            "ERR invalid expire time in 'psetex' command",
+        ),
         (
             vec!["SETEX", "z", "10000000000000000", "v"],
             "ERR invalid expire time in 'setex' command",
         ),
-        (vec!["SETEX", "z", "abc", "v"], "ERR value is not an integer or out of range"),
-        (vec!["SETEX", "z", "10"], "ERR wrong number of arguments for 'setex' command"),
+        (
+            vec!["SETEX", "z", "abc", "v"],
+            "ERR value is not an integer or out of range",
+        ),
+        (
+            vec!["SETEX", "z", "10"],
+            "ERR wrong number of arguments for 'setex' command",
+        ),
     ] {
         assert_eq!(q_err(&mut c, &args), err, "{args:?}");
     }
@@ -520,10 +598,16 @@ fn setnx_setex_psetex_getset_getdel() {
     // GETSET returns the old value and drops the TTL.
     assert_eq!(q::<Option<String>>(&mut c, &["GETSET", "new", "v"]), None);
     assert_eq!(q::<String>(&mut c, &["GET", "new"]), "v");
-    assert_eq!(q::<Option<String>>(&mut c, &["GETSET", "x", "v2"]), Some("test".into()));
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["GETSET", "x", "v2"]),
+        Some("test".into())
+    );
     assert_eq!(q::<i64>(&mut c, &["TTL", "x"]), -1);
     // GETDEL.
-    assert_eq!(q::<Option<String>>(&mut c, &["GETDEL", "x"]), Some("v2".into()));
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["GETDEL", "x"]),
+        Some("v2".into())
+    );
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "x"]), 0);
     assert_eq!(q::<Option<String>>(&mut c, &["GETDEL", "x"]), None);
 }
@@ -540,7 +624,10 @@ fn getex_options() {
     assert_eq!(q::<String>(&mut c, &["GETEX", "a", "PX", "50000"]), "v");
     assert!((49_000..=50_000).contains(&q::<i64>(&mut c, &["PTTL", "a"])));
     let now: i64 = q::<Vec<i64>>(&mut c, &["TIME"])[0];
-    assert_eq!(q::<String>(&mut c, &["GETEX", "a", "EXAT", &(now + 500).to_string()]), "v");
+    assert_eq!(
+        q::<String>(&mut c, &["GETEX", "a", "EXAT", &(now + 500).to_string()]),
+        "v"
+    );
     assert_eq!(q::<i64>(&mut c, &["EXPIRETIME", "a"]), now + 500);
     let pxat = ((now + 600) * 1000).to_string();
     assert_eq!(q::<String>(&mut c, &["GETEX", "a", "PXAT", &pxat]), "v");
@@ -548,9 +635,15 @@ fn getex_options() {
     assert_eq!(q::<String>(&mut c, &["GETEX", "a", "PERSIST"]), "v");
     assert_eq!(q::<i64>(&mut c, &["TTL", "a"]), -1);
     // Repeated options are accepted (last wins), like SET.
-    assert_eq!(q::<String>(&mut c, &["GETEX", "a", "EX", "10", "EX", "20"]), "v");
+    assert_eq!(
+        q::<String>(&mut c, &["GETEX", "a", "EX", "10", "EX", "20"]),
+        "v"
+    );
     assert!((19..=20).contains(&q::<i64>(&mut c, &["TTL", "a"])));
-    assert_eq!(q::<String>(&mut c, &["GETEX", "a", "PERSIST", "PERSIST"]), "v");
+    assert_eq!(
+        q::<String>(&mut c, &["GETEX", "a", "PERSIST", "PERSIST"]),
+        "v"
+    );
     assert_eq!(q::<i64>(&mut c, &["TTL", "a"]), -1);
     for args in [
         vec!["GETEX", "a", "PERSIST", "EX", "10"],
@@ -582,7 +675,10 @@ fn getex_options() {
     );
     // On a missing key the reply is nil before the expire value is looked at.
     assert_eq!(q::<Option<String>>(&mut c, &["GETEX", "nokey"]), None);
-    assert_eq!(q::<Option<String>>(&mut c, &["GETEX", "nokey", "EX", "0"]), None);
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["GETEX", "nokey", "EX", "0"]),
+        None
+    );
     // An absolute time in the past deletes the key and still returns the value.
     assert_eq!(q::<String>(&mut c, &["GETEX", "a", "EXAT", "1"]), "v");
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "a"]), 0);
@@ -592,7 +688,10 @@ fn getex_options() {
 fn mget_mset_msetnx() {
     let s = Server::start(&[]);
     let mut c = s.conn();
-    assert_eq!(q::<String>(&mut c, &["MSET", "a", "1", "b", "2", "a", "3"]), "OK");
+    assert_eq!(
+        q::<String>(&mut c, &["MSET", "a", "1", "b", "2", "a", "3"]),
+        "OK"
+    );
     assert_eq!(
         q::<Vec<Option<String>>>(&mut c, &["MGET", "a", "nokey", "b"]),
         vec![Some("3".into()), None, Some("2".into())]
@@ -634,12 +733,24 @@ fn incr_family() {
     assert_eq!(q::<i64>(&mut c, &["INCRBY", "n", "-6"]), -10);
     let _: () = q(&mut c, &["SET", "n", "17179869184"]);
     assert_eq!(q::<i64>(&mut c, &["INCR", "n"]), 17179869185);
-    assert_eq!(q::<i64>(&mut c, &["INCRBY", "n", "17179869184"]), 34359738369);
+    assert_eq!(
+        q::<i64>(&mut c, &["INCRBY", "n", "17179869184"]),
+        34359738369
+    );
     // TTL is kept by INCR.
     let _: () = q(&mut c, &["SET", "t", "5", "EX", "100"]);
     assert_eq!(q::<i64>(&mut c, &["INCR", "t"]), 6);
     assert!(q::<i64>(&mut c, &["TTL", "t"]) > 90);
-    for v in ["foo", " 11", "11 ", "01", "1.5", "", "9223372036854775808", "+1"] {
+    for v in [
+        "foo",
+        " 11",
+        "11 ",
+        "01",
+        "1.5",
+        "",
+        "9223372036854775808",
+        "+1",
+    ] {
         let _: () = q(&mut c, &["SET", "bad", v]);
         assert_eq!(
             q_err(&mut c, &["INCR", "bad"]),
@@ -690,9 +801,15 @@ fn incrbyfloat_formatting() {
     assert_eq!(q::<String>(&mut c, &["INCRBYFLOAT", "g", "3e3"]), "3000");
     assert_eq!(q::<String>(&mut c, &["INCRBYFLOAT", "g", "5.0e3"]), "8000");
     let _: () = q(&mut c, &["SET", "f", "1.5e10"]);
-    assert_eq!(q::<String>(&mut c, &["INCRBYFLOAT", "f", "1"]), "15000000001");
+    assert_eq!(
+        q::<String>(&mut c, &["INCRBYFLOAT", "f", "1"]),
+        "15000000001"
+    );
     let _: () = q(&mut c, &["SET", "f", "17179869184"]);
-    assert_eq!(q::<String>(&mut c, &["INCRBYFLOAT", "f", "1.5"]), "17179869185.5");
+    assert_eq!(
+        q::<String>(&mut c, &["INCRBYFLOAT", "f", "1.5"]),
+        "17179869185.5"
+    );
     let _: () = q(&mut c, &["SET", "f", "5"]);
     assert_eq!(q::<String>(&mut c, &["INCRBYFLOAT", "f", "-5"]), "0");
     // An integer value keeps working with INCR afterwards.
@@ -815,7 +932,10 @@ fn setrange_padding_and_limits() {
     assert_eq!(q::<i64>(&mut c, &["SETRANGE", "k", "11", "!!"]), 13);
     assert_eq!(q::<String>(&mut c, &["GET", "k"]), "Hello Redis!!");
     assert_eq!(q::<i64>(&mut c, &["SETRANGE", "k", "15", "x"]), 16);
-    assert_eq!(q::<Vec<u8>>(&mut c, &["GET", "k"]), b"Hello Redis!!\0\0x".to_vec());
+    assert_eq!(
+        q::<Vec<u8>>(&mut c, &["GET", "k"]),
+        b"Hello Redis!!\0\0x".to_vec()
+    );
     // An integer-looking value is rewritten in place.
     let _: () = q(&mut c, &["SET", "n", "1234"]);
     assert_eq!(q::<i64>(&mut c, &["SETRANGE", "n", "1", "9"]), 4);

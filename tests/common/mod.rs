@@ -36,9 +36,10 @@ pub fn free_port() -> u16 {
         if off == 19 {
             // Fall back to an OS-assigned port.
             if let Ok(l) = TcpListener::bind(("127.0.0.1", 0))
-                && let Ok(a) = l.local_addr() {
-                    return a.port();
-                }
+                && let Ok(a) = l.local_addr()
+            {
+                return a.port();
+            }
         }
     }
 }
@@ -96,9 +97,10 @@ impl Server {
                 let mut buf = [0u8; 64];
                 let _ = c.set_read_timeout(Some(Duration::from_secs(1)));
                 if let Ok(n) = c.read(&mut buf)
-                    && n > 0 {
-                        return;
-                    }
+                    && n > 0
+                {
+                    return;
+                }
             }
             std::thread::sleep(Duration::from_millis(20));
         }

@@ -323,13 +323,15 @@ fn scan(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
             return;
         }
         if let Some(p) = &opts.pattern
-            && !glob_match(p, k, false) {
-                return;
-            }
+            && !glob_match(p, k, false)
+        {
+            return;
+        }
         if let Some(t) = &opts.type_filter
-            && e.value.type_name() != t {
-                return;
-            }
+            && e.value.type_name() != t
+        {
+            return;
+        }
         found.push(Reply::Bulk(k.clone()));
     });
     for k in expired {

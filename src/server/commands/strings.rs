@@ -252,13 +252,14 @@ fn getex(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         None => None,
     };
     let db = ctx.db();
+    let persist = new_ttl == Some(NO_EXPIRE);
     match new_ttl {
-        Some(NO_EXPIRE) => {
-            if ctx.srv.dbs[db]
+        _ if persist => {
+            let volatile = ctx.srv.dbs[db]
                 .entries
                 .get(&a[1][..])
-                .is_some_and(|e| e.has_expire())
-            {
+                .is_some_and(|e| e.has_expire());
+            if volatile {
                 ctx.srv.dbs[db].set_expire(&a[1], NO_EXPIRE);
                 ctx.modified(&a[1], notify::GENERIC, "persist");
             }
