@@ -85,10 +85,9 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
                 &mut inbuf,
                 &mut held,
                 &mut out,
-            )
-        {
-            closing = true;
-        }
+            ) {
+                closing = true;
+            }
         if !out.is_empty() {
             if wr.write_all(&out).await.is_err() {
                 break 'conn;

@@ -19,11 +19,7 @@ fn bind_addrs(config: &ServerConfig) -> Vec<(SocketAddr, bool)> {
     let binds: Vec<(bool, String)> = if config.bind.is_empty() {
         vec![(false, "*".into()), (true, "::*".into())]
     } else {
-        config
-            .bind
-            .iter()
-            .map(|b| (b.optional, b.addr.clone()))
-            .collect()
+        config.bind.iter().map(|b| (b.optional, b.addr.clone())).collect()
     };
     for (optional, host) in binds {
         let b = host.clone();

@@ -196,12 +196,11 @@ impl Server {
     /// Marks a key as changed: WATCHers fail their EXEC and blocked clients get a chance to run.
     pub fn signal_modified(&mut self, db: usize, key: &[u8]) {
         if !self.watched.is_empty()
-            && let Some(list) = self.watched.get(&(db, Bytes::copy_from_slice(key)))
-        {
-            for c in list {
-                c.dirty_cas.set(true);
+            && let Some(list) = self.watched.get(&(db, Bytes::copy_from_slice(key))) {
+                for c in list {
+                    c.dirty_cas.set(true);
+                }
             }
-        }
         if !self.blocking.waiters.is_empty() {
             let k = (db, Bytes::copy_from_slice(key));
             if self.blocking.waiters.contains_key(&k) && !self.blocking.ready.contains(&k) {
