@@ -93,7 +93,9 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
                 break 'conn;
             }
             server.borrow_mut().stats.net_output_bytes += out.len() as u64;
-            if out.capacity() > 1024 * 1024 {
+            // A big reply buffer is given back once written: it counts as used memory (and
+            // toward maxmemory) like Redis's reply list, which is freed as it is sent.
+            if out.capacity() > 4 * READ_CHUNK {
                 out = Vec::with_capacity(READ_CHUNK);
             } else {
                 out.clear();
