@@ -339,7 +339,7 @@ fn volatile_ttl_evicts_shorter_ttls_first() {
     let limit = limit_memory(&mut c, "volatile-ttl", BUDGET);
     // TTLs interleaved so that insertion order says nothing about them.
     let ttl = |i: usize| {
-        Some(if i % 2 == 0 {
+        Some(if i.is_multiple_of(2) {
             1000 + i as u64
         } else {
             1_000_000 + i as u64
