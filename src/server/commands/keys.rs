@@ -491,11 +491,8 @@ fn swapdb(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     }
     let (x, y) = (x as usize, y as usize);
     if x != y {
-        ctx.srv.signal_flushed(Some(x));
-        ctx.srv.signal_flushed(Some(y));
+        ctx.srv.signal_swapped(x, y);
         ctx.srv.dbs.swap(x, y);
-        ctx.srv.signal_flushed(Some(x));
-        ctx.srv.signal_flushed(Some(y));
         // Clients blocked on keys that now exist in the swapped databases may proceed.
         let waiting: Vec<_> = ctx.srv.blocking.waiters.keys().cloned().collect();
         for (db, key) in waiting {
