@@ -325,6 +325,11 @@ impl Server {
 
     /// Stores a value under a key (copied out of the request buffer), replacing any old value.
     pub fn store(&mut self, db: usize, key: &[u8], value: Value, expires_at: i64) {
+        if self.config.notify_keyspace_events & notify::NEW != 0
+            && !self.dbs[db].entries.contains_key(key)
+        {
+            self.notify(notify::NEW, "new", key, db);
+        }
         let lru = self.evict.new_value_lru(&self.config, self.now_ms);
         self.dbs[db].insert(Bytes::copy_from_slice(key), value, expires_at, lru);
     }

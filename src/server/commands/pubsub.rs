@@ -180,7 +180,10 @@ fn publish(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
 
 fn pubsub_channels(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     if a.len() > 3 {
-        return Reply::err("ERR wrong number of arguments for 'pubsub|channels' command");
+        return Reply::err(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
+            crate::server::dispatch::sanitize(&a[1], 128)
+        ));
     }
     let pat = a.get(2);
     Reply::Array(

@@ -333,11 +333,8 @@ fn incr_by(ctx: &mut Ctx, key: &[u8], delta: i64) -> Reply {
         Ok(Some(v)) => *v = text,
         _ => ctx.store(key, Value::Str(text)),
     }
-    ctx.modified(
-        key,
-        notify::STRING,
-        if delta >= 0 { "incrby" } else { "decrby" },
-    );
+    // Redis names the event "incrby" for INCR, DECR, INCRBY and DECRBY alike.
+    ctx.modified(key, notify::STRING, "incrby");
     Reply::Int(new)
 }
 
