@@ -839,7 +839,6 @@ fn incrbyfloat_formatting() {
 /// Redis computes INCRBYFLOAT in 80-bit long double and prints it with `%.17Lf`, so binary
 /// noise of a double never shows (1 - 1.1 is "-0.1") while long double noise does.
 #[test]
-#[ignore = "INCRBYFLOAT computes in f64, not long double"]
 fn incrbyfloat_long_double_precision() {
     let s = Server::start(&[]);
     let mut c = s.conn();

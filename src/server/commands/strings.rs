@@ -366,19 +366,22 @@ fn incrbyfloat(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         Ok(d) => d,
         Err(e) => return e,
     };
-    let current = match ctx.write_str(&a[1]) {
+    let (current, current_text) = match ctx.write_str(&a[1]) {
         Ok(Some(v)) => match crate::util::num::parse_f64(v) {
-            Some(n) => n,
+            Some(n) => (n, v.clone()),
             None => return Reply::err("ERR value is not a valid float"),
         },
-        Ok(None) => 0.0,
+        Ok(None) => (0.0, b"0".to_vec()),
         Err(e) => return e,
     };
     let new = current + delta;
     if !new.is_finite() {
         return Reply::err("ERR increment would produce NaN or Infinity");
     }
-    let text = crate::util::num::format_long_double(new).into_bytes();
+    // Redis adds in long double and prints with %.17Lf; emulate that, else fall back to f64.
+    let text = crate::util::ld80::incr_by_float(&current_text, &a[2])
+        .unwrap_or_else(|| crate::util::num::format_long_double(new))
+        .into_bytes();
     match ctx.write_str(&a[1]) {
         Ok(Some(v)) => *v = text.clone(),
         _ => ctx.store(&a[1], Value::Str(text.clone())),
