@@ -307,13 +307,21 @@ fn watch_and_expiry() {
     assert!(!ran(ping_transaction(&mut c)));
     // A key that expires logically between WATCH and EXEC fails EXEC even if nobody
     // reclaimed it.
+    // (Retried like Redis's test: on a loaded machine the key may already be expired at WATCH.)
     let _: () = q(&mut c, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
-    let _: () = q(&mut c, &["SET", "key", "1", "PX", "100"]);
-    let _: () = q(&mut c, &["WATCH", "key"]);
-    sleep_ms(150);
-    let _: () = q(&mut c, &["MULTI"]);
-    let _: String = q(&mut c, &["INCR", "key"]);
-    assert_eq!(exec(&mut c), None);
+    let mut result = Some(vec![]);
+    for _ in 0..10 {
+        let _: () = q(&mut c, &["SET", "key", "1", "PX", "100"]);
+        let _: () = q(&mut c, &["WATCH", "key"]);
+        sleep_ms(150);
+        let _: () = q(&mut c, &["MULTI"]);
+        let _: String = q(&mut c, &["INCR", "key"]);
+        result = exec(&mut c);
+        if result.is_none() {
+            break;
+        }
+    }
+    assert_eq!(result, None);
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "key"]), 0);
 }
 

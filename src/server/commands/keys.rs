@@ -452,15 +452,35 @@ pub fn drop_in_background(db: Db) {
         .spawn(move || drop(db));
 }
 
+/// Whether a flush frees memory in the background: only with ASYNC, or by default when
+/// `lazyfree-lazy-user-flush` is set, as in Redis. A synchronous flush has its memory back before
+/// the reply, so the very next write is not refused by maxmemory.
+fn flush_async(ctx: &Ctx, a: &[Bytes]) -> bool {
+    match a.get(1) {
+        Some(mode) => args::is(mode, "async"),
+        None => ctx.srv.config.value("lazyfree-lazy-user-flush").as_deref() == Some(b"yes"),
+    }
+}
+
+/// Frees a flushed database now or on a background thread.
+fn free_db(db: Db, background: bool) {
+    if background {
+        drop_in_background(db);
+    } else {
+        drop(db);
+    }
+}
+
 fn flushdb(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     if !flush_mode_ok(a) {
         return args::syntax_error();
     }
     let db = ctx.db();
+    let background = flush_async(ctx, a);
     ctx.srv.signal_flushed(Some(db));
     let old = std::mem::take(&mut ctx.srv.dbs[db]);
     ctx.srv.dirty += old.len() as u64;
-    drop_in_background(old);
+    free_db(old, background);
     Reply::Ok
 }
 
@@ -468,11 +488,12 @@ fn flushall(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     if !flush_mode_ok(a) {
         return args::syntax_error();
     }
+    let background = flush_async(ctx, a);
     ctx.srv.signal_flushed(None);
     for i in 0..ctx.srv.dbs.len() {
         let old = std::mem::take(&mut ctx.srv.dbs[i]);
         ctx.srv.dirty += old.len() as u64;
-        drop_in_background(old);
+        free_db(old, background);
     }
     ctx.srv.dirty += 1;
     Reply::Ok
