@@ -4,5 +4,6 @@ pub mod alloc;
 pub mod config;
 pub mod logging;
 pub mod resp;
+pub mod sentinel;
 pub mod server;
 pub mod util;

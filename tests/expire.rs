@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use common::{Server, info_field, q, q_err, wait_for};
 
+/// DEBUG (SET-ACTIVE-EXPIRE) is refused unless enabled, as in Redis.
+const DEBUG: &[&str] = &["--enable-debug-command", "yes"];
+
 fn sleep_ms(ms: u64) {
     std::thread::sleep(Duration::from_millis(ms));
 }
@@ -298,7 +301,7 @@ fn expire_negative_and_overflow() {
 
 #[test]
 fn lazy_expiry_with_active_expiry_disabled() {
-    let s = Server::start(&[]);
+    let s = Server::start(DEBUG);
     let mut c = s.conn();
     let _: () = q(&mut c, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
     for k in ["key1", "key2", "key3"] {
@@ -441,7 +444,7 @@ fn active_expiry_reclaims_untouched_keys() {
 
 #[test]
 fn active_expiry_can_be_disabled() {
-    let s = Server::start(&[]);
+    let s = Server::start(DEBUG);
     let mut c = s.conn();
     let _: () = q(&mut c, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
     let mut pipe = redis::pipe();
@@ -463,7 +466,7 @@ fn active_expiry_can_be_disabled() {
 
 #[test]
 fn expired_keys_are_counted_in_info_stats() {
-    let s = Server::start(&[]);
+    let s = Server::start(DEBUG);
     let mut c = s.conn();
     let Some(before) = info_field(&mut c, "stats", "expired_keys") else {
         eprintln!("INFO stats has no expired_keys field yet: assertion skipped");

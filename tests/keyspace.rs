@@ -7,6 +7,9 @@ use std::collections::HashSet;
 
 use common::{Server, q, q_err};
 
+/// DEBUG (SET-ACTIVE-EXPIRE) is refused unless enabled, as in Redis.
+const DEBUG: &[&str] = &["--enable-debug-command", "yes"];
+
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v
@@ -76,7 +79,7 @@ fn rename_and_renamenx() {
 
 #[test]
 fn keys_with_patterns() {
-    let s = Server::start(&[]);
+    let s = Server::start(DEBUG);
     let mut c = s.conn();
     for k in [
         "key_x", "key_y", "key_z", "foo_a", "foo_b", "foo_c", "k*", "k?y", "kxy",
@@ -212,7 +215,7 @@ fn scan_guarantees_keys_present_for_the_whole_iteration() {
 
 #[test]
 fn randomkey_dbsize_touch() {
-    let s = Server::start(&[]);
+    let s = Server::start(DEBUG);
     let mut c = s.conn();
     assert_eq!(q::<Option<String>>(&mut c, &["RANDOMKEY"]), None);
     assert_eq!(q::<i64>(&mut c, &["DBSIZE"]), 0);

@@ -7,6 +7,9 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use common::{Server, q, q_err, run, wait_for};
+
+/// DEBUG (SET-ACTIVE-EXPIRE) is refused unless enabled, as in Redis.
+const DEBUG: &[&str] = &["--enable-debug-command", "yes"];
 use redis::Value;
 
 fn sleep_ms(ms: u64) {
@@ -294,7 +297,7 @@ fn unwatch_and_discard_clear_watches() {
 
 #[test]
 fn watch_and_expiry() {
-    let s = Server::start(&[]);
+    let s = Server::start(DEBUG);
     let mut c = s.conn();
     // A watched key removed by the active expiry cycle counts as modified.
     let _: () = q(&mut c, &["SET", "x", "foo"]);
@@ -327,7 +330,7 @@ fn watch_and_expiry() {
 
 #[test]
 fn watch_stale_keys() {
-    let s = Server::start(&[]);
+    let s = Server::start(DEBUG);
     let mut c = s.conn();
     let _: () = q(&mut c, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
     // Watching a key that is already expired does not fail EXEC ...
@@ -357,7 +360,7 @@ fn watch_stale_keys() {
 
 #[test]
 fn flush_and_swapdb_touch_watched_keys() {
-    let s = Server::start(&[]);
+    let s = Server::start(DEBUG);
     let mut c = s.conn();
     // FLUSHALL / FLUSHDB touch watched keys that exist, and only those.
     for flush in ["FLUSHALL", "FLUSHDB"] {

@@ -9,6 +9,9 @@ use std::time::Duration;
 
 use common::{Server, q};
 
+/// DEBUG (SET-ACTIVE-EXPIRE) is refused unless enabled, as in Redis.
+const DEBUG: &[&str] = &["--enable-debug-command", "yes"];
+
 /// A RESP value as read from the wire.
 #[derive(Debug, Clone, PartialEq)]
 enum R {
@@ -534,7 +537,7 @@ fn keyspace_and_keyevent_notifications() {
 
 #[test]
 fn expired_notifications_lazy_and_active() {
-    let s = Server::start(&[]);
+    let s = Server::start(DEBUG);
     let mut c = s.conn();
     let mut sub = watch_events(&s);
     let _: () = q(&mut c, &["CONFIG", "SET", "notify-keyspace-events", "Ex"]);

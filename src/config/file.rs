@@ -5,8 +5,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::error::{COMMAND_LINE, ConfigError};
-use super::glob::glob_match;
 use super::lexer::{quote_if_needed, split_args};
+use crate::util::glob::glob_match;
 
 /// How deep `include` may nest before we assume a mistake.
 pub const MAX_INCLUDE_DEPTH: usize = 16;

@@ -10,7 +10,6 @@
 
 mod error;
 mod file;
-mod glob;
 mod lexer;
 mod notify;
 pub mod registry;

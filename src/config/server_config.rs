@@ -8,11 +8,11 @@ use indexmap::IndexMap;
 
 use super::error::ConfigError;
 use super::file::{ConfigLine, parse_command_line, read_config_file};
-use super::glob::glob_match;
 use super::registry::{self, Category, DEPRECATED_IGNORED, DIRECTIVES, Mutability};
 use super::rewrite::rewrite_file;
 use super::settings::Settings;
 use super::value::{Source, Value, parse_value, split_set_value};
+use crate::util::glob::glob_match;
 
 /// The configuration of a data node. Clone it before a CONFIG SET whose
 /// side effects (rebinding, resizing) might fail, to restore it.
@@ -116,7 +116,20 @@ impl ServerConfig {
                 .get(def.name)
                 .cloned()
                 .unwrap_or(Value::default_for(def));
-            let new = parse_value(def, &line.args, &current, source).map_err(|r| line.error(r))?;
+            // redis-server accepts a multi-argument directive as one quoted command-line word
+            // (`--client-output-buffer-limit "pubsub 2mb 1mb 60"`), split like CONFIG SET splits.
+            let split;
+            let args = if def.multi_arg()
+                && line.args.len() == 1
+                && line.file.as_path() == Path::new(super::error::COMMAND_LINE)
+                && line.args[0].contains(&b' ')
+            {
+                split = super::value::split_set_value(def, &line.args[0]);
+                &split
+            } else {
+                &line.args
+            };
+            let new = parse_value(def, args, &current, source).map_err(|r| line.error(r))?;
             if def.name == "dir" {
                 let dir = PathBuf::from(lossy(new.bytes()));
                 cfg.dir_abs = resolve_dir(&cwd(), &dir).map_err(|r| line.error(r))?;

@@ -39,6 +39,10 @@ pub enum Reply {
     Push(Vec<Reply>),
     /// Several complete replies sent back to back (SUBSCRIBE to many channels).
     Many(Vec<Reply>),
+    /// A big number given as its decimal digits: `(` in RESP3, a bulk string in RESP2.
+    BigNum(String),
+    /// Out-of-band attributes preceding a reply: `|` in RESP3, nothing at all in RESP2.
+    Attribute(Vec<(Reply, Reply)>),
     /// Nothing is sent (CLIENT REPLY OFF, commands that answer later).
     None,
 }
@@ -74,38 +78,7 @@ impl Reply {
     }
 }
 
-/// Formats a double as Redis 7.0 does in replies (`%.17g`, `inf`, `-inf`).
-pub fn format_double(v: f64) -> String {
-    if v.is_infinite() {
-        return if v > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    if v.is_nan() {
-        return "nan".into();
-    }
-    if v == v.trunc() && v.abs() < 1e17 {
-        return format!("{}", v as i64);
-    }
-    // %.17g: 17 significant digits, shortest of fixed/exponent, trailing zeros stripped.
-    let exp = v.abs().log10().floor() as i32;
-    if !(-4..17).contains(&exp) {
-        let s = format!("{:.16e}", v);
-        let (mant, e) = s.split_once('e').unwrap_or((&s, "0"));
-        let mant = strip_zeros(mant);
-        let e: i32 = e.parse().unwrap_or(0);
-        let sign = if e < 0 { '-' } else { '+' };
-        return format!("{mant}e{sign}{:02}", e.abs());
-    }
-    let decimals = (16 - exp).max(0) as usize;
-    strip_zeros(&format!("{:.*}", decimals, v)).to_string()
-}
-
-fn strip_zeros(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        s
-    }
-}
+pub use crate::util::num::format_double;
 
 fn push_int(out: &mut Vec<u8>, prefix: u8, v: i64) {
     out.push(prefix);
@@ -230,6 +203,22 @@ pub fn encode(reply: &Reply, resp: u8, out: &mut Vec<u8>) {
                 encode(r, resp, out);
             }
         }
+        Reply::BigNum(digits) => {
+            if v3 {
+                push_line(out, b'(', digits);
+            } else {
+                push_bulk(out, digits.as_bytes());
+            }
+        }
+        Reply::Attribute(pairs) => {
+            if v3 {
+                push_len(out, b'|', pairs.len());
+                for (k, v) in pairs {
+                    encode(k, resp, out);
+                    encode(v, resp, out);
+                }
+            }
+        }
         Reply::None => {}
     }
 }
@@ -255,6 +244,11 @@ mod tests {
         assert_eq!(enc(&Reply::Double(1.5), 3), ",1.5\r\n");
         assert_eq!(enc(&Reply::Int(-42), 2), ":-42\r\n");
         assert_eq!(enc(&Reply::Int(i64::MIN), 2), ":-9223372036854775808\r\n");
+        assert_eq!(enc(&Reply::BigNum("12".into()), 2), "$2\r\n12\r\n");
+        assert_eq!(enc(&Reply::BigNum("12".into()), 3), "(12\r\n");
+        let attr = Reply::Attribute(vec![(Reply::text("k"), Reply::Int(1))]);
+        assert_eq!(enc(&attr, 2), "");
+        assert_eq!(enc(&attr, 3), "|1\r\n$1\r\nk\r\n:1\r\n");
     }
 
     #[test]

@@ -338,6 +338,8 @@ impl CommandSpec {
 /// The lookup table, built once from every family's static list, with rename-command applied.
 pub struct CommandTable {
     by_name: HashMap<Vec<u8>, &'static CommandSpec, foldhash::fast::RandomState>,
+    /// Full names (`client|list`) by spec address, so statistics never build strings.
+    full_names: HashMap<usize, &'static str, foldhash::fast::RandomState>,
     /// Every command under its original name (COMMAND LIST/COUNT show the real table).
     pub all: Vec<&'static CommandSpec>,
 }
@@ -362,7 +364,28 @@ impl CommandTable {
                 by_name.insert(to.to_ascii_lowercase(), spec);
             }
         }
-        Ok(CommandTable { by_name, all })
+        let mut full_names: HashMap<usize, &'static str, _> = HashMap::default();
+        for spec in &all {
+            full_names.insert(*spec as *const CommandSpec as usize, spec.name);
+            for sub in spec.subcommands {
+                let name: &'static str =
+                    Box::leak(format!("{}|{}", spec.name, sub.name).into_boxed_str());
+                full_names.insert(sub as *const CommandSpec as usize, name);
+            }
+        }
+        Ok(CommandTable {
+            by_name,
+            full_names,
+            all,
+        })
+    }
+
+    /// Name used in statistics, errors and CLIENT LIST (`get`, `client|list`).
+    pub fn full_name(&self, spec: &'static CommandSpec) -> &'static str {
+        self.full_names
+            .get(&(spec as *const CommandSpec as usize))
+            .copied()
+            .unwrap_or(spec.name)
     }
 
     /// Finds a command by the name a client typed.

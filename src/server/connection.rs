@@ -86,9 +86,10 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
                 &mut held,
                 &mut out,
                 &mut rx,
-            ) {
-                closing = true;
-            }
+            )
+        {
+            closing = true;
+        }
         if !out.is_empty() {
             if wr.write_all(&out).await.is_err() {
                 break 'conn;
@@ -229,6 +230,7 @@ fn run_buffered(
     }
     let mut srv = server.borrow_mut();
     let mut c = client.borrow_mut();
+    srv.now_ms = unix_ms();
     let limits = Limits {
         max_bulk_len: srv.config.proto_max_bulk_len as usize,
         max_query_buffer: srv.config.client_query_buffer_limit as usize,
@@ -311,5 +313,6 @@ pub fn disconnect(srv: &mut Server, c: &mut Client) {
     }
     super::commands::multi::unwatch_all(srv, c);
     srv.monitors.retain(|m| m.id != id);
+    srv.pubsub.forget_client(id);
     srv.clients.remove(id);
 }

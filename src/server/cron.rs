@@ -25,6 +25,8 @@ pub async fn run(server: SharedServer) {
             return;
         }
         srv.now_ms = unix_ms();
+        let now = srv.now_ms;
+        srv.stats.sample_instantaneous(now);
         if srv.active_expire_enabled {
             let budget = Duration::from_micros(1_000_000 * EXPIRE_CPU_PERCENT / 100 / hz as u64);
             active_expire_cycle(&mut srv, budget);

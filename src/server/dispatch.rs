@@ -1,8 +1,6 @@
 //! From a parsed request to a reply: lookup, arity, auth, ACL, OOM, MULTI queueing, execution,
 //! statistics, slow log, MONITOR, and waking clients blocked on keys the command touched.
 
-use std::time::Instant;
-
 use bytes::Bytes;
 
 use super::client::{Client, Outbound, Queued};
@@ -11,6 +9,7 @@ use super::evict::EvictResult;
 use super::state::{Ctx, Server, unix_ms};
 use super::stats::SlowLogEntry;
 use crate::resp::Reply;
+use crate::util::clock;
 
 /// Resolves a command (and subcommand) for `args`, or the error Redis gives.
 pub fn resolve(srv: &Server, args: &[Bytes]) -> Result<&'static CommandSpec, Reply> {
@@ -34,6 +33,10 @@ pub fn resolve(srv: &Server, args: &[Bytes]) -> Result<&'static CommandSpec, Rep
         return Ok(spec);
     }
     if args.len() < 2 {
+        // A container whose arity allows it runs alone (COMMAND with no subcommand).
+        if spec.arity_ok(args.len()) {
+            return Ok(spec);
+        }
         return Err(arity_error(spec.name));
     }
     let Some(sub) = spec.subcommand(&args[1]) else {
@@ -50,13 +53,8 @@ pub fn resolve(srv: &Server, args: &[Bytes]) -> Result<&'static CommandSpec, Rep
 }
 
 /// Full name of a command as statistics and errors show it (`client|list`).
-pub fn full_name(srv: &Server, spec: &'static CommandSpec) -> String {
-    for parent in &srv.commands.all {
-        if parent.subcommands.iter().any(|s| std::ptr::eq(s, spec)) {
-            return format!("{}|{}", parent.name, spec.name);
-        }
-    }
-    spec.name.to_string()
+pub fn full_name(srv: &Server, spec: &'static CommandSpec) -> &'static str {
+    srv.commands.full_name(spec)
 }
 
 fn arity_error(name: &str) -> Reply {
@@ -74,14 +72,17 @@ pub fn sanitize(b: &[u8], max: usize) -> String {
 }
 
 /// Processes one request from a client and returns the reply to send.
+/// `srv.now_ms` must be current: the connection refreshes it once per batch of pipelined requests.
 pub fn process(srv: &mut Server, client: &mut Client, args: Vec<Bytes>) -> Reply {
-    srv.now_ms = unix_ms();
     client.last_interaction_ms = srv.now_ms;
     let spec = match resolve(srv, &args) {
         Ok(spec) => spec,
-        Err(e) => return reject(srv, client, None, e),
+        Err(e) => {
+            let known = arity_rejected(srv, &args);
+            return reject(srv, client, known, e);
+        }
     };
-    if !client.authenticated && !spec.has(flags::NO_AUTH) {
+    if srv.acl.auth_required(client.authenticated) && !spec.has(flags::NO_AUTH) {
         return reject(
             srv,
             client,
@@ -89,7 +90,7 @@ pub fn process(srv: &mut Server, client: &mut Client, args: Vec<Bytes>) -> Reply
             Reply::err("NOAUTH Authentication required."),
         );
     }
-    if let Err(e) = srv.acl.check(&client.user, spec, &args) {
+    if let Err(e) = super::acl::enforce(srv, client, spec, &args) {
         return reject(srv, client, Some(spec), e);
     }
     if client.in_pubsub_context() && !spec.has(flags::PUBSUB_CONTEXT) {
@@ -158,6 +159,16 @@ pub fn process(srv: &mut Server, client: &mut Client, args: Vec<Bytes>) -> Reply
     reply
 }
 
+/// The command a resolution error still belongs to: an arity error counts as a rejected call
+/// of that command in INFO commandstats, as in Redis; unknown (sub)commands belong to none.
+fn arity_rejected(srv: &Server, args: &[Bytes]) -> Option<&'static CommandSpec> {
+    let parent = srv.commands.lookup(args.first()?)?;
+    if parent.subcommands.is_empty() || args.len() < 2 {
+        return Some(parent);
+    }
+    parent.subcommand(&args[1])
+}
+
 fn is_exec(spec: &CommandSpec) -> bool {
     spec.name == "exec"
 }
@@ -174,7 +185,7 @@ fn reject(
     }
     if let Some(spec) = spec {
         let name = full_name(srv, spec);
-        srv.stats.commands.entry(name).or_default().rejected_calls += 1;
+        srv.stats.command_stat(name).rejected_calls += 1;
     }
     if let Reply::Error(text) = &err {
         srv.stats.count_error(text);
@@ -189,37 +200,42 @@ pub fn call(
     spec: &'static CommandSpec,
     args: &[Bytes],
 ) -> Reply {
-    let start = Instant::now();
+    let start = clock::ticks();
     let reply = {
         let mut ctx = Ctx { srv, client };
         (spec.func)(&mut ctx, args)
     };
-    let elapsed = start.elapsed().as_micros() as u64;
+    let elapsed_ns = clock::elapsed_ns(start, clock::ticks());
+    let elapsed = elapsed_ns / 1000;
     client.commands_run += 1;
     srv.stats.total_commands_processed += 1;
-    let name = if spec.subcommands.is_empty()
-        && srv
-            .commands
-            .lookup(spec.name.as_bytes())
-            .is_some_and(|s| std::ptr::eq(s, spec))
-    {
-        spec.name.to_string()
-    } else {
-        full_name(srv, spec)
-    };
+    let name = full_name(srv, spec);
     client.last_cmd.clear();
-    client.last_cmd.push_str(&name);
+    client.last_cmd.push_str(name);
     let failed = if let Reply::Error(text) = &reply {
         srv.stats.count_error(text);
         true
     } else {
         false
     };
-    let stat = srv.stats.commands.entry(name).or_default();
+    let stat = srv.stats.command_stat(name);
     stat.calls += 1;
     stat.usec += elapsed;
     if failed {
         stat.failed_calls += 1;
+    }
+    if srv.config.latency_tracking {
+        stat.histogram.record(elapsed_ns);
+    }
+    if client.blocked.is_none() {
+        let event = if spec.has(flags::FAST) {
+            "fast-command"
+        } else {
+            "command"
+        };
+        let threshold = srv.config.latency_monitor_threshold;
+        srv.latency
+            .add_if_needed(threshold, event, srv.now_ms / 1000, elapsed / 1000);
     }
     if !spec.has(flags::SKIP_SLOWLOG) && client.blocked.is_none() {
         let threshold = srv.config.slowlog_log_slower_than;
@@ -228,7 +244,7 @@ pub fn call(
                 id: 0,
                 time: srv.now_ms / 1000,
                 duration_us: elapsed,
-                args: args.to_vec(),
+                args: redacted(spec, args),
                 addr: client.addr.clone(),
                 name: client.name.clone().unwrap_or_default(),
             };
@@ -237,9 +253,40 @@ pub fn call(
         }
     }
     if !srv.monitors.is_empty() && !spec.has(flags::SKIP_MONITOR) && !spec.has(flags::ADMIN) {
-        feed_monitors(srv, client, args);
+        feed_monitors(srv, client, &redacted(spec, args));
     }
     reply
+}
+
+/// The arguments as MONITOR and the slow log may show them: passwords replaced by
+/// `(redacted)`, as Redis does for AUTH, HELLO ... AUTH and MIGRATE ... AUTH/AUTH2.
+pub fn redacted(spec: &CommandSpec, args: &[Bytes]) -> Vec<Bytes> {
+    const HIDDEN: &[u8] = b"(redacted)";
+    let mut out = args.to_vec();
+    match spec.name {
+        "auth" => out
+            .iter_mut()
+            .skip(1)
+            .for_each(|a| *a = Bytes::from_static(HIDDEN)),
+        "hello" | "migrate" => {
+            let mut i = 1;
+            while i < out.len() {
+                let hide = if out[i].eq_ignore_ascii_case(b"auth") {
+                    if spec.name == "hello" { 2 } else { 1 }
+                } else if spec.name == "migrate" && out[i].eq_ignore_ascii_case(b"auth2") {
+                    2
+                } else {
+                    0
+                };
+                for a in out.iter_mut().skip(i + 1).take(hide) {
+                    *a = Bytes::from_static(HIDDEN);
+                }
+                i += 1 + hide;
+            }
+        }
+        _ => {}
+    }
+    out
 }
 
 fn feed_monitors(srv: &mut Server, client: &Client, args: &[Bytes]) {

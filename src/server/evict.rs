@@ -207,9 +207,10 @@ impl Server {
                 if pool.len() < POOL_SIZE {
                     pool.push((score, db, key.clone()));
                 } else if let Some(min) = pool.iter_mut().min_by_key(|(s, _, _)| *s)
-                    && min.0 < score {
-                        *min = (score, db, key.clone());
-                    }
+                    && min.0 < score
+                {
+                    *min = (score, db, key.clone());
+                }
             }
         }
         // Take the best candidate that still exists (pool entries may be stale).
@@ -223,9 +224,10 @@ impl Server {
                 .map(|(i, _)| i)?;
             let (_, db, key) = self.evict.pool.swap_remove(best);
             if let Some(e) = self.dbs.get(db).and_then(|d| d.entries.get(&key))
-                && (!volatile || e.has_expire()) {
-                    return Some((db, key));
-                }
+                && (!volatile || e.has_expire())
+            {
+                return Some((db, key));
+            }
         }
         None
     }

@@ -11,7 +11,7 @@ use super::state::{Server, ShutdownMode};
 use crate::config::ServerConfig;
 
 /// Text Redis sends to non-loopback clients in protected mode.
-pub const PROTECTED_MODE_ERROR: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+pub const PROTECTED_MODE_ERROR: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 
 /// Resolves `bind` entries into socket addresses; a leading `-` marks an optional address.
 fn bind_addrs(config: &ServerConfig) -> Vec<(SocketAddr, bool)> {
@@ -19,7 +19,11 @@ fn bind_addrs(config: &ServerConfig) -> Vec<(SocketAddr, bool)> {
     let binds: Vec<(bool, String)> = if config.bind.is_empty() {
         vec![(false, "*".into()), (true, "::*".into())]
     } else {
-        config.bind.iter().map(|b| (b.optional, b.addr.clone())).collect()
+        config
+            .bind
+            .iter()
+            .map(|b| (b.optional, b.addr.clone()))
+            .collect()
     };
     for (optional, host) in binds {
         let b = host.clone();
@@ -62,6 +66,7 @@ fn is_loopback(addr: &SocketAddr) -> bool {
 
 /// Runs the data node until SHUTDOWN or a signal. Returns the process exit code.
 pub fn run(config: ServerConfig) -> i32 {
+    crate::util::clock::init();
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -76,27 +81,54 @@ pub fn run(config: ServerConfig) -> i32 {
     local.block_on(&rt, serve(config))
 }
 
-async fn serve(config: ServerConfig) -> i32 {
-    let addrs = bind_addrs(&config);
-    let backlog = config.tcp_backlog;
+/// Binds every configured address; optional (`-addr`) ones may fail. Errors name the address.
+pub fn bind_all(config: &ServerConfig) -> Result<Vec<TcpListener>, String> {
     let mut listeners = Vec::new();
-    for (addr, optional) in addrs {
-        match listen(addr, backlog) {
+    for (addr, optional) in bind_addrs(config) {
+        match listen(addr, config.tcp_backlog) {
             Ok(l) => listeners.push(l),
             Err(e) if optional => {
                 tracing::debug!(%addr, error = %e, "optional bind address unavailable")
             }
             Err(e) => {
-                tracing::warn!("Warning: Could not create server TCP listening socket {addr}: {e}");
-                tracing::error!("Failed listening on port {} (tcp), aborting.", config.port);
-                return 1;
+                return Err(format!(
+                    "Could not create server TCP listening socket {addr}: {e}"
+                ));
             }
         }
     }
     if listeners.is_empty() {
-        tracing::error!("Failed listening on port {} (tcp), aborting.", config.port);
-        return 1;
+        return Err(format!("no address to listen on for port {}", config.port));
     }
+    Ok(listeners)
+}
+
+/// Starts accepting on freshly bound listeners, replacing the previous ones (CONFIG SET port/bind).
+pub fn start_accepting(server: &SharedServer, listeners: Vec<TcpListener>) {
+    let mut srv = server.borrow_mut();
+    for task in srv.accept_tasks.drain(..) {
+        task.abort();
+    }
+    srv.listening = listeners
+        .iter()
+        .filter_map(|l| l.local_addr().ok())
+        .map(|a| a.to_string())
+        .collect();
+    for l in listeners {
+        let task = tokio::task::spawn_local(accept_loop(server.clone(), l));
+        srv.accept_tasks.push(task.abort_handle());
+    }
+}
+
+async fn serve(config: ServerConfig) -> i32 {
+    let listeners = match bind_all(&config) {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!("Warning: {e}");
+            tracing::error!("Failed listening on port {} (tcp), aborting.", config.port);
+            return 1;
+        }
+    };
     let mut server = match Server::new(config) {
         Ok(s) => s,
         Err(e) => {
@@ -104,16 +136,12 @@ async fn serve(config: ServerConfig) -> i32 {
             return 1;
         }
     };
-    server.listening = listeners
-        .iter()
-        .filter_map(|l| l.local_addr().ok())
-        .map(|a| a.to_string())
-        .collect();
     server.executable = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     let port = server.config.port;
     let server: SharedServer = Rc::new(RefCell::new(server));
+    server.borrow_mut().self_ref = Rc::downgrade(&server);
     tracing::info!(
         pid = std::process::id(),
         port,
@@ -122,9 +150,7 @@ async fn serve(config: ServerConfig) -> i32 {
     );
     tracing::info!("Ready to accept connections tcp");
 
-    for l in listeners {
-        tokio::task::spawn_local(accept_loop(server.clone(), l));
-    }
+    start_accepting(&server, listeners);
     tokio::task::spawn_local(super::cron::run(server.clone()));
 
     let mode = wait_for_shutdown(&server).await;
@@ -149,7 +175,7 @@ async fn accept_loop(server: SharedServer, listener: TcpListener) {
                 let _ = stream.try_write(b"-ERR max number of clients reached\r\n");
                 continue;
             }
-            if srv.config.protected_mode && srv.acl.default_needs_no_auth() && !is_loopback(&peer) {
+            if srv.config.protected_mode && srv.acl.default_nopass() && !is_loopback(&peer) {
                 drop(srv);
                 let _ = stream.try_write(PROTECTED_MODE_ERROR.as_bytes());
                 continue;

@@ -1,12 +1,14 @@
 //! Channel and pattern subscriptions, and message fan-out.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use bytes::Bytes;
 use indexmap::IndexMap;
 
-use super::client::{ClientId, ClientShared};
+use super::client::{ClientId, ClientShared, Outbound};
+use crate::config::ObufLimit;
 use crate::resp::Reply;
 use crate::util::glob::glob_match;
 
@@ -20,6 +22,50 @@ pub struct PubSub {
     pub channels: HashMap<Bytes, Subscribers>,
     /// Patterns, in first-subscription order (delivery order follows it).
     pub patterns: IndexMap<Bytes, Subscribers>,
+    /// `client-output-buffer-limit pubsub ...`: a subscriber that cannot keep up is disconnected
+    /// instead of letting its backlog grow without bound.
+    pub obuf_limit: ObufLimit,
+    /// Since when (Unix ms) each subscriber has been over the soft limit.
+    soft_over_since: RefCell<HashMap<ClientId, i64>>,
+}
+
+impl PubSub {
+    /// Drops per-client bookkeeping when a client goes away.
+    pub fn forget_client(&self, id: ClientId) {
+        self.soft_over_since.borrow_mut().remove(&id);
+    }
+
+    /// Queues a message for a subscriber unless its backlog broke the output buffer limits,
+    /// in which case the subscriber is disconnected (as Redis does). Returns whether it was queued.
+    fn deliver(&self, shared: &ClientShared, msg: Reply, size: usize) -> bool {
+        let queued = shared.queued_bytes.get() + size;
+        let limit = self.obuf_limit;
+        let mut over = false;
+        if limit.hard > 0 && queued as u64 > limit.hard {
+            over = true;
+        } else if limit.soft > 0 && queued as u64 > limit.soft {
+            let now = crate::server::state::unix_ms();
+            let since = *self
+                .soft_over_since
+                .borrow_mut()
+                .entry(shared.id)
+                .or_insert(now);
+            over = now - since >= (limit.soft_seconds * 1000) as i64;
+        } else if limit.soft > 0 {
+            self.soft_over_since.borrow_mut().remove(&shared.id);
+        }
+        if over {
+            tracing::warn!(
+                client = shared.id,
+                queued,
+                "Client scheduled to be closed ASAP for overcoming of output buffer limits."
+            );
+            let _ = shared.tx.send(Outbound::Kill);
+            return false;
+        }
+        shared.queued_bytes.set(queued);
+        shared.send(msg)
+    }
 }
 
 impl PubSub {
@@ -75,7 +121,7 @@ impl PubSub {
                     Reply::Bulk(channel.clone()),
                     Reply::Bulk(message.clone()),
                 ]);
-                if shared.send(msg) {
+                if self.deliver(shared, msg, 32 + channel.len() + message.len()) {
                     receivers += 1;
                 }
             }
@@ -91,7 +137,11 @@ impl PubSub {
                     Reply::Bulk(channel.clone()),
                     Reply::Bulk(message.clone()),
                 ]);
-                if shared.send(msg) {
+                if self.deliver(
+                    shared,
+                    msg,
+                    40 + pattern.len() + channel.len() + message.len(),
+                ) {
                     receivers += 1;
                 }
             }

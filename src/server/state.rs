@@ -126,6 +126,24 @@ pub struct Server {
     pub expire_cursor: usize,
     /// Unix ms of the last successful save.
     pub lastsave: i64,
+    /// Accept loops of the current listeners (replaced when port/bind change at runtime).
+    pub accept_tasks: Vec<tokio::task::AbortHandle>,
+    /// The shared handle this state lives in, for tasks started by commands.
+    pub self_ref: std::rc::Weak<std::cell::RefCell<Server>>,
+    /// Latency spikes by event (LATENCY command).
+    pub latency: super::latency::LatencyMonitor,
+    /// Replication id (INFO `master_replid`); DEBUG CHANGE-REPL-ID renews it.
+    pub replid: String,
+    /// Previous replication id (all zeros when there is none).
+    pub replid2: String,
+}
+
+/// A random 40-hex-digit id (run id, replication id).
+pub fn random_hex40(rng: &mut rand::rngs::SmallRng) -> String {
+    use rand::RngExt;
+    (0..40)
+        .map(|_| char::from_digit(rng.random_range(0..16u32), 16).unwrap_or('0'))
+        .collect()
 }
 
 /// What a command runs with: the server and the calling client.
@@ -142,13 +160,14 @@ pub type TypedResult<T> = Result<T, Reply>;
 impl Server {
     /// Creates the server state from a configuration.
     pub fn new(config: ServerConfig) -> Result<Server, String> {
-        use rand::{RngExt, SeedableRng};
+        use rand::SeedableRng;
         let commands = CommandTable::new(&config.rename_commands)?;
         let mut rng = rand::rngs::SmallRng::from_rng(&mut rand::rng());
-        let run_id: String = (0..40)
-            .map(|_| char::from_digit(rng.random_range(0..16u32), 16).unwrap_or('0'))
-            .collect();
+        let run_id = random_hex40(&mut rng);
+        let replid = random_hex40(&mut rng);
         let acl = super::acl::Acl::from_config(&config)?;
+        let mut pubsub = PubSub::default();
+        pubsub.obuf_limit = config.obuf_limit(crate::config::ClientClass::Pubsub);
         let now = unix_ms();
         Ok(Server {
             dbs: (0..config.databases.max(1))
@@ -159,7 +178,7 @@ impl Server {
             commands,
             stats: Stats::default(),
             slowlog: SlowLog::default(),
-            pubsub: PubSub::default(),
+            pubsub,
             blocking: Blocking::default(),
             watched: HashMap::new(),
             monitors: Vec::new(),
@@ -180,6 +199,11 @@ impl Server {
             evict: Default::default(),
             expire_cursor: 0,
             lastsave: now / 1000,
+            accept_tasks: Vec::new(),
+            self_ref: std::rc::Weak::new(),
+            latency: Default::default(),
+            replid,
+            replid2: "0".repeat(40),
         })
     }
 
@@ -325,12 +349,12 @@ impl Server {
 
     /// Stores a value under a key (copied out of the request buffer), replacing any old value.
     pub fn store(&mut self, db: usize, key: &[u8], value: Value, expires_at: i64) {
+        let lru = self.evict.new_value_lru(&self.config, self.now_ms);
         if self.config.notify_keyspace_events & notify::NEW != 0
             && !self.dbs[db].entries.contains_key(key)
         {
             self.notify(notify::NEW, "new", key, db);
         }
-        let lru = self.evict.new_value_lru(&self.config, self.now_ms);
         self.dbs[db].insert(Bytes::copy_from_slice(key), value, expires_at, lru);
     }
 
@@ -495,20 +519,42 @@ typed_accessors!(read_set, write_set, Set, super::value::FastSet<Bytes>);
 typed_accessors!(read_zset, write_zset, ZSet, super::types::zset::ZSet);
 
 impl Server {
-    /// Reacts to configuration parameters changed by CONFIG SET.
-    pub fn apply_config_changes(&mut self, changed: &[String]) {
+    /// Reacts to configuration parameters changed by CONFIG SET; an error means the change could
+    /// not take effect and the caller restores the previous configuration.
+    pub fn apply_config_changes(&mut self, changed: &[String]) -> Result<(), String> {
+        if changed.iter().any(|n| n == "port" || n == "bind") {
+            let arg = changed
+                .iter()
+                .find(|n| *n == "port" || *n == "bind")
+                .map(String::as_str)
+                .unwrap_or("port");
+            let listeners = super::listener::bind_all(&self.config).map_err(|e| {
+                format!("ERR CONFIG SET failed (possibly related to argument '{arg}') - Unable to listen on this port: {e}")
+            })?;
+            if let Some(me) = self.self_ref.upgrade() {
+                // The accept loops are replaced once this command returns (the state is borrowed now).
+                tokio::task::spawn_local(async move {
+                    super::listener::start_accepting(&me, listeners);
+                });
+            }
+        }
         for name in changed {
             match name.as_str() {
                 "requirepass" => {
-                    if let Ok(acl) = super::acl::Acl::from_config(&self.config) {
-                        self.acl
-                            .users
-                            .insert("default".into(), acl.users["default"].clone());
-                    }
+                    let pass = self.config.requirepass.clone();
+                    self.acl.set_default_password(pass.as_deref());
+                }
+                "acl-pubsub-default" => {
+                    self.acl.pubsub_default_all = self.config.acl_pubsub_default_allchannels;
                 }
                 "maxmemory" => {
                     self.perform_evictions();
                 }
+                "client-output-buffer-limit" => {
+                    self.pubsub.obuf_limit =
+                        self.config.obuf_limit(crate::config::ClientClass::Pubsub);
+                }
+                "loglevel" => crate::logging::set_level(self.config.loglevel),
                 "dir" => {
                     if let Err(e) = std::env::set_current_dir(&self.config.dir) {
                         tracing::warn!(error = %e, "cannot change working directory");
@@ -517,5 +563,6 @@ impl Server {
                 _ => {}
             }
         }
+        Ok(())
     }
 }

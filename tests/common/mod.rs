@@ -79,7 +79,7 @@ impl Server {
         cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1"]);
         cmd.args(["--dir", dir.to_str().unwrap_or(".")]);
         if against_redis().is_some() {
-            cmd.args(["--enable-debug-command", "yes", "--save", ""]);
+            cmd.args(["--save", ""]);
         }
         cmd.args(extra);
         cmd.stdout(Stdio::null()).stderr(Stdio::null());

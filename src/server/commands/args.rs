@@ -33,19 +33,24 @@ pub fn float(arg: &[u8]) -> Result<f64, Reply> {
     parse_f64(arg).ok_or_else(|| Reply::err("ERR value is not a valid float"))
 }
 
-/// Parses a blocking-command timeout in seconds (may be fractional) into milliseconds.
+/// Parses a blocking-command timeout in seconds (may be fractional) into milliseconds, rounded
+/// up; 0 means "forever". Like Redis 7.0, a value whose millisecond count does not fit a 64-bit
+/// integer (including `inf`) is reported as negative, and one too large to add to the clock
+/// waits forever.
 pub fn timeout_ms(arg: &[u8]) -> Result<i64, Reply> {
-    let secs = parse_f64(arg)
-        .filter(|v| v.is_finite())
-        .ok_or_else(|| Reply::err("ERR timeout is not a float or out of range"))?;
-    if secs < 0.0 {
+    let secs =
+        parse_f64(arg).ok_or_else(|| Reply::err("ERR timeout is not a float or out of range"))?;
+    let ms = (secs * 1000.0).ceil();
+    // 2^63 as f64: anything at or beyond it (either sign) does not convert.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if !(0.0..LIMIT).contains(&ms) {
         return Err(Reply::err("ERR timeout is negative"));
     }
-    let ms = secs * 1000.0;
-    if ms > i64::MAX as f64 / 2.0 {
-        return Err(Reply::err("ERR timeout is out of range"));
+    let ms = ms as i64;
+    if ms > i64::MAX / 2 {
+        return Ok(0);
     }
-    Ok(ms.ceil() as i64)
+    Ok(ms)
 }
 
 /// Case-insensitive comparison of an argument with an option name.
@@ -79,4 +84,25 @@ pub fn range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
         return None;
     }
     Some((s as usize, e as usize))
+}
+
+/// A `<CMD> HELP` reply in Redis's layout: a header line, the given lines, then HELP itself.
+pub fn help(command: &str, lines: &[&str]) -> Reply {
+    let mut out = Vec::with_capacity(lines.len() + 3);
+    out.push(Reply::Status(format!(
+        "{command} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    )));
+    out.extend(lines.iter().map(|l| Reply::Status(l.to_string())));
+    out.push(Reply::Status("HELP".into()));
+    out.push(Reply::Status("    Prints this help.".into()));
+    Reply::Array(out)
+}
+
+/// Redis's reply to a subcommand it does not know or that got the wrong number of arguments
+/// (`ERR unknown subcommand or wrong number of arguments for 'x'. Try CMD HELP.`).
+pub fn subcommand_error(sub: &[u8], command: &str) -> Reply {
+    Reply::err(format!(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try {command} HELP.",
+        crate::server::dispatch::sanitize(sub, 128)
+    ))
 }

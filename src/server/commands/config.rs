@@ -68,11 +68,15 @@ fn config_set(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         .chunks(2)
         .map(|p| (p[0].to_vec(), p[1].to_vec()))
         .collect();
+    let before = ctx.srv.config.clone();
     match ctx.srv.config.set(&pairs) {
-        Ok(changed) => {
-            ctx.srv.apply_config_changes(&changed);
-            Reply::Ok
-        }
+        Ok(changed) => match ctx.srv.apply_config_changes(&changed) {
+            Ok(()) => Reply::Ok,
+            Err(e) => {
+                ctx.srv.config = before;
+                Reply::err(e)
+            }
+        },
         Err(e) => Reply::err(e),
     }
 }

@@ -97,16 +97,24 @@ fn select(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
 }
 
 /// Tries credentials; on success switches the client to `user`.
-pub fn try_auth(ctx: &mut Ctx, user: &[u8], pass: &[u8]) -> Result<(), Reply> {
+pub fn try_auth(ctx: &mut Ctx, command: &[u8], user: &[u8], pass: &[u8]) -> Result<(), Reply> {
     let user = String::from_utf8_lossy(user).into_owned();
     if ctx.srv.acl.authenticate(&user, pass) {
         ctx.client.user = user;
         ctx.client.authenticated = true;
         Ok(())
     } else {
-        ctx.srv
-            .acl
-            .log_auth_failure(&user, &ctx.client.addr, ctx.client.id(), ctx.srv.now_ms);
+        let cmd = String::from_utf8_lossy(command).to_ascii_lowercase();
+        let info = super::client::info_line(ctx.srv, ctx.client, Some(&cmd), &[]);
+        let max = ctx.srv.config.acllog_max_len as usize;
+        ctx.srv.acl.log_auth_failure(
+            &user,
+            &String::from_utf8_lossy(command),
+            ctx.client.multi.is_some(),
+            info,
+            ctx.srv.now_ms,
+            max,
+        );
         Err(Reply::err(
             "WRONGPASS invalid username-password pair or user is disabled.",
         ))
@@ -122,12 +130,12 @@ fn auth(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     } else {
         (&a[1], &a[2])
     };
-    if a.len() == 2 && ctx.srv.acl.default_needs_no_auth() {
+    if a.len() == 2 && ctx.srv.acl.default_nopass() {
         return Reply::err(
             "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
         );
     }
-    match try_auth(ctx, user, pass) {
+    match try_auth(ctx, &a[0], user, pass) {
         Ok(()) => Reply::Ok,
         Err(e) => e,
     }
@@ -148,7 +156,7 @@ fn hello(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     while i < a.len() {
         if args::is(&a[i], "auth") && i + 2 < a.len() {
             let (u, p) = (a[i + 1].clone(), a[i + 2].clone());
-            if let Err(e) = try_auth(ctx, &u, &p) {
+            if let Err(e) = try_auth(ctx, &a[0], &u, &p) {
                 return e;
             }
             i += 3;
@@ -168,7 +176,7 @@ fn hello(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
             ));
         }
     }
-    if !ctx.client.authenticated {
+    if ctx.srv.acl.auth_required(ctx.client.authenticated) {
         return Reply::err(
             "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
         );

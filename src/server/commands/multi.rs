@@ -93,10 +93,12 @@ fn exec(ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
     let mut replies = Vec::with_capacity(queue.len());
     for q in queue {
         let reply = match dispatch::resolve(ctx.srv, &q.args) {
-            Ok(spec) => match ctx.srv.acl.check(&ctx.client.user, spec, &q.args) {
-                Ok(()) => dispatch::call(ctx.srv, ctx.client, spec, &q.args),
-                Err(e) => e,
-            },
+            Ok(spec) => {
+                match crate::server::acl::enforce_exec(ctx.srv, ctx.client, spec, &q.args) {
+                    Ok(()) => dispatch::call(ctx.srv, ctx.client, spec, &q.args),
+                    Err(e) => e,
+                }
+            }
             Err(e) => e,
         };
         replies.push(reply);

@@ -1,4 +1,4 @@
-//! Server commands: SHUTDOWN, TIME, ROLE, MONITOR, LASTSAVE, DEBUG.
+//! Server commands: SHUTDOWN, TIME, ROLE, MONITOR, LASTSAVE.
 
 use bytes::Bytes;
 
@@ -38,9 +38,6 @@ pub static COMMANDS: &[CommandSpec] = &[
             "1.0.0",
             "Returns the Unix timestamp of the last successful save to disk.",
         ),
-    CommandSpec::new("debug", -2, debug)
-        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
-        .doc("server", "1.0.0", "A container for debugging commands."),
 ];
 
 fn shutdown(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
@@ -87,25 +84,4 @@ fn monitor(ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
 
 fn lastsave(ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
     Reply::Int(ctx.srv.lastsave)
-}
-
-fn debug(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
-    match args::lower(&a[1]).as_str() {
-        "sleep" if a.len() == 3 => {
-            let secs = match args::float(&a[2]) {
-                Ok(s) => s,
-                Err(e) => return e,
-            };
-            std::thread::sleep(std::time::Duration::from_secs_f64(secs.max(0.0)));
-            Reply::Ok
-        }
-        "set-active-expire" if a.len() == 3 => {
-            ctx.srv.active_expire_enabled = a[2].as_ref() != b"0";
-            Reply::Ok
-        }
-        _ => Reply::err(format!(
-            "ERR unknown subcommand '{}'. Try DEBUG HELP.",
-            crate::server::dispatch::sanitize(&a[1], 128)
-        )),
-    }
 }

@@ -698,13 +698,21 @@ impl ZSet {
     fn swap_out(&mut self, idx: u32) -> Option<(Bytes, Node)> {
         let last = (self.map.len() - 1) as u32;
         if idx != last {
-            let (update, _) = {
-                let (k, n) = self.kv(last);
-                self.find_update(n.score, k)
-            };
-            let height = 1 + self.map[last as usize].upper.len();
-            for (i, &u) in update.iter().enumerate().take(height) {
-                self.set_next(u, i, idx);
+            let moved = &self.map[last as usize];
+            if moved.upper.is_empty() {
+                // Most nodes have one level: the back link is the only
+                // predecessor, no search needed.
+                let pred = if moved.back == NIL { HEAD } else { moved.back };
+                self.set_next(pred, 0, idx);
+            } else {
+                let (update, _) = {
+                    let (k, n) = self.kv(last);
+                    self.find_update(n.score, k)
+                };
+                let height = 1 + self.map[last as usize].upper.len();
+                for (i, &u) in update.iter().enumerate().take(height) {
+                    self.set_next(u, i, idx);
+                }
             }
             let next0 = self.map[last as usize].next0;
             if next0 == NIL {
