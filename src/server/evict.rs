@@ -147,8 +147,10 @@ impl Server {
         );
         if matches!(policy, AllKeysRandom | VolatileRandom) {
             let n = self.dbs.len();
+            // Visit every database once, from a random one, so a lone non-empty db is found.
+            let first = self.rng.random_range(0..n);
             for i in 0..n {
-                let db = (self.rng.random_range(0..n) + i) % n;
+                let db = (first + i) % n;
                 let d = &self.dbs[db];
                 let len = if volatile {
                     d.volatile.len()

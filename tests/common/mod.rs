@@ -13,6 +13,14 @@ pub fn vigil_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_vigil"))
 }
 
+/// `VIGIL_TEST_AGAINST=redis-server` runs the integration tests against the real Redis
+/// (to check that a test's expectations are Redis's); vigil-only tests check this and skip.
+pub fn against_redis() -> Option<String> {
+    std::env::var("VIGIL_TEST_AGAINST")
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
 static NEXT_PORT: AtomicU16 = AtomicU16::new(0);
 
 /// A loopback port nobody listens on. Ports are spread by process id so parallel test
@@ -57,13 +65,22 @@ impl Server {
         let port = free_port();
         let dir = std::env::temp_dir().join(format!("vigil-test-{}-{}", std::process::id(), port));
         let _ = std::fs::create_dir_all(&dir);
-        let mut cmd = Command::new(vigil_bin());
-        cmd.arg("server");
+        let mut cmd = match against_redis() {
+            Some(bin) => Command::new(bin),
+            None => {
+                let mut c = Command::new(vigil_bin());
+                c.arg("server");
+                c
+            }
+        };
         if let Some(c) = config {
             cmd.arg(c);
         }
         cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1"]);
         cmd.args(["--dir", dir.to_str().unwrap_or(".")]);
+        if against_redis().is_some() {
+            cmd.args(["--save", ""]);
+        }
         cmd.args(extra);
         cmd.stdout(Stdio::null()).stderr(Stdio::null());
         let child = cmd.spawn().expect("spawn vigil");
@@ -182,5 +199,29 @@ pub fn q_err(conn: &mut redis::Connection, args: &[&str]) -> String {
                 format!("{code} {detail}")
             }
         }
+    }
+}
+
+/// One `field:value` of `INFO <section>`, or None when the server does not report it.
+pub fn info_field(conn: &mut redis::Connection, section: &str, field: &str) -> Option<String> {
+    let text: String = redis::cmd("INFO").arg(section).query(conn).ok()?;
+    text.lines().find_map(|l| {
+        l.strip_prefix(field)
+            .and_then(|rest| rest.strip_prefix(':'))
+            .map(|v| v.trim().to_string())
+    })
+}
+
+/// Polls `cond` every 20 ms until it holds or `timeout` passes; returns whether it held.
+pub fn wait_for(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }

@@ -62,7 +62,7 @@ fn config_get(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
 
 fn config_set(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     if !a.len().is_multiple_of(2) {
-        return Reply::err("ERR wrong number of arguments for 'config|set' command");
+        return Reply::err("ERR syntax error");
     }
     let pairs: Vec<(Vec<u8>, Vec<u8>)> = a[2..]
         .chunks(2)
@@ -84,7 +84,8 @@ fn config_set(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
 fn config_rewrite(ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
     match ctx.srv.config.rewrite() {
         Ok(()) => {
-            tracing::info!("CONFIG REWRITE executed with success.");
+            // Redis logs this at warning level, so it shows whatever the loglevel.
+            tracing::warn!("CONFIG REWRITE executed with success.");
             Reply::Ok
         }
         Err(e) => Reply::err(e),

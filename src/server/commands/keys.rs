@@ -93,9 +93,6 @@ fn type_cmd(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
 /// Shared implementation of EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT.
 fn expire_generic(ctx: &mut Ctx, a: &[Bytes], unit_ms: i64, absolute: bool) -> Reply {
     let name = String::from_utf8_lossy(&a[0]).to_ascii_lowercase();
-    let Some(when) = crate::util::num::parse_i64(&a[2]) else {
-        return args::not_integer();
-    };
     let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
     for opt in &a[3..] {
         match args::lower(opt).as_str() {
@@ -117,6 +114,10 @@ fn expire_generic(ctx: &mut Ctx, a: &[Bytes], unit_ms: i64, absolute: bool) -> R
     if gt && lt {
         return Reply::err("ERR GT and LT options at the same time are not compatible");
     }
+    // Options are validated before the time, as Redis does.
+    let Some(when) = crate::util::num::parse_i64(&a[2]) else {
+        return args::not_integer();
+    };
     let invalid = || Reply::err(format!("ERR invalid expire time in '{name}' command"));
     let Some(mut at) = when.checked_mul(unit_ms) else {
         return invalid();
@@ -451,15 +452,35 @@ pub fn drop_in_background(db: Db) {
         .spawn(move || drop(db));
 }
 
+/// Whether a flush frees memory in the background: only with ASYNC, or by default when
+/// `lazyfree-lazy-user-flush` is set, as in Redis. A synchronous flush has its memory back before
+/// the reply, so the very next write is not refused by maxmemory.
+fn flush_async(ctx: &Ctx, a: &[Bytes]) -> bool {
+    match a.get(1) {
+        Some(mode) => args::is(mode, "async"),
+        None => ctx.srv.config.value("lazyfree-lazy-user-flush").as_deref() == Some(b"yes"),
+    }
+}
+
+/// Frees a flushed database now or on a background thread.
+fn free_db(db: Db, background: bool) {
+    if background {
+        drop_in_background(db);
+    } else {
+        drop(db);
+    }
+}
+
 fn flushdb(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     if !flush_mode_ok(a) {
         return args::syntax_error();
     }
     let db = ctx.db();
+    let background = flush_async(ctx, a);
     ctx.srv.signal_flushed(Some(db));
     let old = std::mem::take(&mut ctx.srv.dbs[db]);
     ctx.srv.dirty += old.len() as u64;
-    drop_in_background(old);
+    free_db(old, background);
     Reply::Ok
 }
 
@@ -467,11 +488,12 @@ fn flushall(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     if !flush_mode_ok(a) {
         return args::syntax_error();
     }
+    let background = flush_async(ctx, a);
     ctx.srv.signal_flushed(None);
     for i in 0..ctx.srv.dbs.len() {
         let old = std::mem::take(&mut ctx.srv.dbs[i]);
         ctx.srv.dirty += old.len() as u64;
-        drop_in_background(old);
+        free_db(old, background);
     }
     ctx.srv.dirty += 1;
     Reply::Ok
@@ -490,11 +512,8 @@ fn swapdb(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     }
     let (x, y) = (x as usize, y as usize);
     if x != y {
-        ctx.srv.signal_flushed(Some(x));
-        ctx.srv.signal_flushed(Some(y));
+        ctx.srv.signal_swapped(x, y);
         ctx.srv.dbs.swap(x, y);
-        ctx.srv.signal_flushed(Some(x));
-        ctx.srv.signal_flushed(Some(y));
         // Clients blocked on keys that now exist in the swapped databases may proceed.
         let waiting: Vec<_> = ctx.srv.blocking.waiters.keys().cloned().collect();
         for (db, key) in waiting {

@@ -93,9 +93,6 @@ fn confirm(kind: &'static [u8], name: Option<Bytes>, count: usize) -> Reply {
 }
 
 fn subscribe(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
-    if ctx.client.in_exec && ctx.client.resp() < 3 {
-        return Reply::err("ERR SUBSCRIBE isn't allowed for a DENY BLOCKING client");
-    }
     let mut out = Vec::new();
     for ch in &a[1..] {
         let ch = Bytes::copy_from_slice(ch);
@@ -136,9 +133,6 @@ fn unsubscribe(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
 }
 
 fn psubscribe(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
-    if ctx.client.in_exec && ctx.client.resp() < 3 {
-        return Reply::err("ERR PSUBSCRIBE isn't allowed for a DENY BLOCKING client");
-    }
     let mut out = Vec::new();
     for p in &a[1..] {
         let p = Bytes::copy_from_slice(p);
@@ -186,7 +180,10 @@ fn publish(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
 
 fn pubsub_channels(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     if a.len() > 3 {
-        return Reply::err("ERR wrong number of arguments for 'pubsub|channels' command");
+        return Reply::err(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
+            crate::server::dispatch::sanitize(&a[1], 128)
+        ));
     }
     let pat = a.get(2);
     Reply::Array(
