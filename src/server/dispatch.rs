@@ -104,18 +104,17 @@ pub fn process(srv: &mut Server, client: &mut Client, args: Vec<Bytes>) -> Reply
             )),
         );
     }
-    if srv.config.maxmemory > 0 && !client.in_exec && srv.perform_evictions() == EvictResult::Fail
-    {
+    if srv.config.maxmemory > 0 && !client.in_exec && srv.perform_evictions() == EvictResult::Fail {
         const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
         // As in Redis: nothing may be queued while out of memory (the queue itself grows), and
         // EXEC is refused, discarding the transaction, when it holds a memory-using command.
-        let queueing = client.multi.is_some()
-            && !matches!(spec.name, "exec" | "discard" | "quit" | "reset");
+        let queueing =
+            client.multi.is_some() && !matches!(spec.name, "exec" | "discard" | "quit" | "reset");
         let exec_denied = is_exec(spec)
             && client.multi.as_ref().is_some_and(|queue| {
-                queue.iter().any(|c| {
-                    resolve(srv, &c.args).is_ok_and(|s| s.has(flags::DENYOOM))
-                })
+                queue
+                    .iter()
+                    .any(|c| resolve(srv, &c.args).is_ok_and(|s| s.has(flags::DENYOOM)))
             });
         if exec_denied {
             client.multi = None;
