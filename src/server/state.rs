@@ -276,8 +276,8 @@ impl Server {
             if *wdb != emptied {
                 continue;
             }
-            let in_emptied = dbs[emptied].entries.contains_key(key);
-            let replacement = replaced_with.and_then(|r| dbs[r].entries.get(key));
+            let in_emptied = dbs[emptied].entries.contains_key(&key[..]);
+            let replacement = replaced_with.and_then(|r| dbs[r].entries.get(&key[..]));
             if !in_emptied && replacement.is_none() {
                 continue;
             }
@@ -355,7 +355,7 @@ impl Server {
         {
             self.notify(notify::NEW, "new", key, db);
         }
-        self.dbs[db].insert(Bytes::copy_from_slice(key), value, expires_at, lru);
+        self.dbs[db].insert(super::key::Key::from(key), value, expires_at, lru);
     }
 
     /// Deletes a key; true if it existed (expired keys count as absent).

@@ -230,8 +230,8 @@ fn reload(ctx: &mut Ctx, opts: &[Bytes]) -> Reply {
         let expired: Vec<Bytes> = db
             .volatile
             .iter()
-            .filter(|k| db.entries.get(*k).is_some_and(|e| e.is_expired(now)))
-            .cloned()
+            .filter(|k| db.entries.get(&k[..]).is_some_and(|e| e.is_expired(now)))
+            .map(|k| k.to_bytes())
             .collect();
         for k in expired {
             db.remove(&k);

@@ -7,6 +7,7 @@ use super::args;
 use crate::resp::Reply;
 use crate::server::command::{CommandSpec, acl, flags::*};
 use crate::server::db::Db;
+use crate::server::key::Key;
 use crate::server::notify;
 use crate::server::state::Ctx;
 use crate::server::value::{NO_EXPIRE, Value};
@@ -229,7 +230,12 @@ fn rename_generic(ctx: &mut Ctx, a: &[Bytes], nx: bool) -> Reply {
     let Some(entry) = ctx.srv.dbs[db].remove(src) else {
         return Reply::err("ERR no such key");
     };
-    ctx.srv.dbs[db].insert(args::own(dst), entry.value, entry.expires_at, entry.lru);
+    ctx.srv.dbs[db].insert(
+        Key::from(&dst[..]),
+        entry.value,
+        entry.expires_at,
+        entry.lru,
+    );
     ctx.modified(src, notify::GENERIC, "rename_from");
     ctx.modified(dst, notify::GENERIC, "rename_to");
     if nx { Reply::Int(1) } else { Reply::Ok }
@@ -252,7 +258,7 @@ fn keys(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         .entries
         .iter()
         .filter(|(k, e)| !e.is_expired(now) && (all || glob_match(pattern, k, false)))
-        .map(|(k, _)| Reply::Bulk(k.clone()))
+        .map(|(k, _)| Reply::Bulk(k.to_bytes()))
         .collect();
     Reply::Array(out)
 }
@@ -332,7 +338,7 @@ fn scan(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         {
             return;
         }
-        found.push(Reply::Bulk(k.clone()));
+        found.push(Reply::Bulk(k.to_bytes()));
     });
     for k in expired {
         ctx.srv.delete_expired(db, &k);
@@ -352,7 +358,7 @@ fn randomkey(ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
             return Reply::Null;
         };
         if ctx.srv.exists(db, &key) {
-            return Reply::Bulk(key);
+            return Reply::Bulk(key.to_bytes());
         }
     }
     Reply::Null
@@ -381,7 +387,7 @@ fn move_cmd(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     let Some(e) = ctx.srv.dbs[src].remove(&a[1]) else {
         return Reply::Int(0);
     };
-    ctx.srv.dbs[dst].insert(args::own(&a[1]), e.value, e.expires_at, e.lru);
+    ctx.srv.dbs[dst].insert(Key::from(&a[1][..]), e.value, e.expires_at, e.lru);
     ctx.modified(&a[1], notify::GENERIC, "move_from");
     ctx.srv.signal_modified(dst, &a[1]);
     ctx.srv.notify(notify::GENERIC, "move_to", &a[1], dst);
@@ -517,7 +523,7 @@ fn swapdb(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         // Clients blocked on keys that now exist in the swapped databases may proceed.
         let waiting: Vec<_> = ctx.srv.blocking.waiters.keys().cloned().collect();
         for (db, key) in waiting {
-            if (db == x || db == y) && ctx.srv.dbs[db].entries.contains_key(&key) {
+            if (db == x || db == y) && ctx.srv.dbs[db].entries.contains_key(&key[..]) {
                 ctx.srv.blocking.ready.push((db, key));
             }
         }

@@ -70,7 +70,7 @@ fn watched_key_expired(srv: &Server, c: &Client) -> bool {
         *existed
             && srv.dbs[*db]
                 .entries
-                .get(key)
+                .get(&key[..])
                 .is_some_and(|e| e.is_expired(srv.now_ms))
     })
 }
