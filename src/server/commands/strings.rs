@@ -317,22 +317,28 @@ fn msetnx(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
 
 /// Adds `delta` to the integer stored at `key`, keeping its TTL.
 fn incr_by(ctx: &mut Ctx, key: &[u8], delta: i64) -> Reply {
-    let current = match ctx.write_str(key) {
-        Ok(Some(v)) => match crate::util::num::parse_i64(v) {
-            Some(n) => Some(n),
-            None => return args::not_integer(),
-        },
-        Ok(None) => None,
+    let overflow = || Reply::err("ERR increment or decrement would overflow");
+    // One lookup: the counter is rewritten in place in its existing buffer.
+    let new = match ctx.write_str(key) {
+        Ok(Some(v)) => {
+            let Some(n) = crate::util::num::parse_i64(v) else {
+                return args::not_integer();
+            };
+            let Some(new) = n.checked_add(delta) else {
+                return overflow();
+            };
+            v.clear();
+            crate::util::num::write_i64(v, new);
+            new
+        }
+        Ok(None) => {
+            let mut text = Vec::with_capacity(20);
+            crate::util::num::write_i64(&mut text, delta);
+            ctx.store(key, Value::Str(text));
+            delta
+        }
         Err(e) => return e,
     };
-    let Some(new) = current.unwrap_or(0).checked_add(delta) else {
-        return Reply::err("ERR increment or decrement would overflow");
-    };
-    let text = new.to_string().into_bytes();
-    match ctx.write_str(key) {
-        Ok(Some(v)) => *v = text,
-        _ => ctx.store(key, Value::Str(text)),
-    }
     // Redis names the event "incrby" for INCR, DECR, INCRBY and DECRBY alike.
     ctx.modified(key, notify::STRING, "incrby");
     Reply::Int(new)
