@@ -74,6 +74,13 @@ pub fn sanitize(b: &[u8], max: usize) -> String {
 /// Processes one request from a client and returns the reply to send.
 /// `srv.now_ms` must be current: the connection refreshes it once per batch of pipelined requests.
 pub fn process(srv: &mut Server, client: &mut Client, args: Vec<Bytes>) -> Reply {
+    if is_http_attack(&args) {
+        // Like Redis: a browser or HTTP client pointed at us (cross-protocol scripting) gets the
+        // connection closed without a reply.
+        tracing::warn!(client = %client.addr, "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.");
+        client.close_after_reply = true;
+        return Reply::None;
+    }
     client.last_interaction_ms = srv.now_ms;
     let spec = match resolve(srv, &args) {
         Ok(spec) => spec,
@@ -166,6 +173,12 @@ fn arity_rejected(srv: &Server, args: &[Bytes]) -> Option<&'static CommandSpec> 
         return Some(parent);
     }
     parent.subcommand(&args[1])
+}
+
+/// `POST` and `Host:` as a command name mean an HTTP request reached the Redis port.
+fn is_http_attack(args: &[Bytes]) -> bool {
+    args.first()
+        .is_some_and(|n| n.eq_ignore_ascii_case(b"post") || n.eq_ignore_ascii_case(b"host:"))
 }
 
 fn is_exec(spec: &CommandSpec) -> bool {

@@ -215,6 +215,6 @@ fn finish_shutdown(server: &SharedServer, _mode: ShutdownMode) -> i32 {
     for entry in srv.clients.by_id.values() {
         let _ = entry.shared.tx.send(super::client::Outbound::Kill);
     }
-    tracing::warn!("Redis is now ready to exit, bye bye...");
+    tracing::warn!("vigil is now ready to exit, bye bye...");
     0
 }

@@ -42,13 +42,27 @@ pub static COMMANDS: &[CommandSpec] = &[
 
 fn shutdown(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     let mut mode = ShutdownMode::Default;
+    let (mut save, mut nosave, mut abort) = (false, false, false);
     for opt in &a[1..] {
         match args::lower(opt).as_str() {
-            "nosave" => mode = ShutdownMode::NoSave,
-            "save" => mode = ShutdownMode::Save,
-            "now" | "force" | "abort" => {}
+            "nosave" => nosave = true,
+            "save" => save = true,
+            "abort" => abort = true,
+            "now" | "force" => {}
             _ => return args::syntax_error(),
         }
+    }
+    if (save && nosave) || (abort && a.len() > 2) {
+        return args::syntax_error();
+    }
+    if abort {
+        // Shutdown is immediate here, so there is never one in progress to abort.
+        return Reply::err("ERR No shutdown in progress.");
+    }
+    if save {
+        mode = ShutdownMode::Save;
+    } else if nosave {
+        mode = ShutdownMode::NoSave;
     }
     ctx.srv.shutdown = Some(mode);
     ctx.client.close_after_reply = true;
