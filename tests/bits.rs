@@ -5,9 +5,10 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::real_redis::RealRedis;
+use common::rng::Rng;
 use common::{Server, q, q_err, run};
 use redis::Value;
 
@@ -328,78 +329,7 @@ fn keyspace_events() {
 // ---------------------------------------------------------------------------------------------
 // Differential testing against the real thing.
 
-/// A real redis-server 7.0 started for comparison, when one is installed.
-struct RealRedis {
-    port: u16,
-    child: std::process::Child,
-}
-
-impl RealRedis {
-    fn start() -> Option<RealRedis> {
-        let v = Command::new("redis-server")
-            .arg("--version")
-            .output()
-            .ok()?;
-        if !String::from_utf8_lossy(&v.stdout).contains("v=7.0") {
-            return None;
-        }
-        let port = common::free_port();
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-            ])
-            .args(["--appendonly", "no", "--dir", "/tmp"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?;
-        let r = RealRedis { port, child };
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(r);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        None
-    }
-
-    fn conn(&self) -> redis::Connection {
-        let c = redis::Client::open(format!("redis://127.0.0.1:{}/", self.port)).unwrap();
-        let c = c.get_connection().unwrap();
-        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        c
-    }
-}
-
-impl Drop for RealRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Tiny deterministic generator so failures replay.
-struct Rng(u64);
-
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len() as u64) as usize]
-    }
     fn index(&mut self) -> String {
         let v = self.below(60) as i64 - 30;
         match self.below(10) {
@@ -500,7 +430,7 @@ fn send(c: &mut redis::Connection, cmd: &[Vec<u8>]) -> String {
 
 #[test]
 fn differential_vs_redis() {
-    let Some(real) = RealRedis::start() else {
+    let Some(real) = RealRedis::start_7_0() else {
         eprintln!("redis-server 7.0 not installed: skipping differential test");
         return;
     };

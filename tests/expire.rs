@@ -4,14 +4,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Server, info_field, q, q_err, wait_for};
-
-/// DEBUG (SET-ACTIVE-EXPIRE) is refused unless enabled, as in Redis.
-const DEBUG: &[&str] = &["--enable-debug-command", "yes"];
-
-fn sleep_ms(ms: u64) {
-    std::thread::sleep(Duration::from_millis(ms));
-}
+use common::info::info_field;
+use common::{DEBUG, Server, q, q_err, sleep_ms, wait_for};
 
 fn unix_now(c: &mut redis::Connection) -> i64 {
     q::<Vec<i64>>(c, &["TIME"])[0]

@@ -5,15 +5,7 @@ mod common;
 
 use std::collections::HashSet;
 
-use common::{Server, q, q_err};
-
-/// DEBUG (SET-ACTIVE-EXPIRE) is refused unless enabled, as in Redis.
-const DEBUG: &[&str] = &["--enable-debug-command", "yes"];
-
-fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v
-}
+use common::{DEBUG, Server, q, q_err, scan_all, sorted};
 
 #[test]
 fn del_unlink_exists_type() {
@@ -110,22 +102,6 @@ fn keys_with_patterns() {
     assert_eq!(q::<Vec<String>>(&mut c, &["KEYS", "foo*"]).len(), 3);
 }
 
-fn scan_all(c: &mut redis::Connection, extra: &[&str]) -> Vec<String> {
-    let mut cursor = "0".to_string();
-    let mut out = Vec::new();
-    loop {
-        let mut args = vec!["SCAN", cursor.as_str()];
-        args.extend_from_slice(extra);
-        let (next, keys): (String, Vec<String>) = q(c, &args);
-        out.extend(keys);
-        cursor = next;
-        if cursor == "0" {
-            break;
-        }
-    }
-    out
-}
-
 #[test]
 fn scan_basics_match_count_type() {
     let s = Server::start(&[]);
@@ -137,21 +113,21 @@ fn scan_basics_match_count_type() {
     }
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let _: () = q(&mut c, &refs);
-    let all = scan_all(&mut c, &[]);
+    let all = scan_all(&mut c, &["SCAN"], &[]);
     let uniq: HashSet<_> = all.iter().cloned().collect();
     assert_eq!(uniq.len(), 1000);
-    let all = scan_all(&mut c, &["COUNT", "100"]);
+    let all = scan_all(&mut c, &["SCAN"], &["COUNT", "100"]);
     let uniq: HashSet<_> = all.iter().cloned().collect();
     assert_eq!(uniq.len(), 1000);
-    let matched = scan_all(&mut c, &["MATCH", "key:1??", "COUNT", "50"]);
+    let matched = scan_all(&mut c, &["SCAN"], &["MATCH", "key:1??", "COUNT", "50"]);
     let uniq: HashSet<_> = matched.iter().cloned().collect();
     assert_eq!(uniq.len(), 100);
     assert!(uniq.iter().all(|k| k.starts_with("key:1") && k.len() == 7));
-    let typed = scan_all(&mut c, &["TYPE", "string", "COUNT", "200"]);
+    let typed = scan_all(&mut c, &["SCAN"], &["TYPE", "string", "COUNT", "200"]);
     assert_eq!(typed.iter().collect::<HashSet<_>>().len(), 1000);
     // An unknown type matches nothing (Redis 7.0 does not reject it).
-    assert!(scan_all(&mut c, &["TYPE", "list"]).is_empty());
-    assert!(scan_all(&mut c, &["TYPE", "nosuchtype"]).is_empty());
+    assert!(scan_all(&mut c, &["SCAN"], &["TYPE", "list"]).is_empty());
+    assert!(scan_all(&mut c, &["SCAN"], &["TYPE", "nosuchtype"]).is_empty());
     // A COUNT much bigger than the keyspace returns everything at once.
     let (next, keys): (String, Vec<String>) = q(&mut c, &["SCAN", "0", "COUNT", "100000"]);
     assert_eq!(next, "0");

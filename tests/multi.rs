@@ -6,15 +6,9 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use common::{Server, q, q_err, run, wait_for};
-
-/// DEBUG (SET-ACTIVE-EXPIRE) is refused unless enabled, as in Redis.
-const DEBUG: &[&str] = &["--enable-debug-command", "yes"];
+use common::resp::encode;
+use common::{DEBUG, Server, q, q_err, run, sleep_ms, wait_for};
 use redis::Value;
-
-fn sleep_ms(ms: u64) {
-    std::thread::sleep(Duration::from_millis(ms));
-}
 
 /// EXEC's reply: None for a nil (aborted by WATCH), else the replies as redis-rs values.
 fn exec(c: &mut redis::Connection) -> Option<Vec<Value>> {
@@ -44,13 +38,7 @@ fn ran(r: Option<Vec<Value>>) -> bool {
 
 /// Sends RESP commands on a raw socket and reads back `lines` reply lines.
 fn raw(stream: &mut TcpStream, cmds: &[&[&str]], lines: usize) -> Vec<String> {
-    let mut buf = Vec::new();
-    for cmd in cmds {
-        buf.extend_from_slice(format!("*{}\r\n", cmd.len()).as_bytes());
-        for a in *cmd {
-            buf.extend_from_slice(format!("${}\r\n{a}\r\n", a.len()).as_bytes());
-        }
-    }
+    let buf: Vec<u8> = cmds.iter().flat_map(|cmd| encode(cmd)).collect();
     stream.write_all(&buf).expect("write");
     let mut reader = BufReader::new(stream.try_clone().expect("clone"));
     let mut out = Vec::new();

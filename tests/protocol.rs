@@ -9,35 +9,14 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Server, q};
+use common::info::used_memory;
+use common::real_redis::RealRedis;
+use common::rng::Rng;
+use common::{Server, q, raw_roundtrip, read_all};
 use proptest::prelude::*;
 use vigil::resp::{Reply, encode};
-
-/// Reads until the server closes the connection (or resets it) or `wait` passes without data.
-/// Returns the bytes and whether the connection was closed.
-fn read_all(s: &mut TcpStream, wait: Duration) -> (Vec<u8>, bool) {
-    let _ = s.set_read_timeout(Some(wait));
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; 65536];
-    loop {
-        match s.read(&mut buf) {
-            Ok(0) => return (out, true),
-            Ok(n) => out.extend_from_slice(&buf[..n]),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
-                return (out, false);
-            }
-            Err(_) => return (out, true),
-        }
-    }
-}
 
 /// Sends raw bytes on a fresh connection and collects the answer.
 fn exchange(port: u16, data: &[u8], wait: Duration) -> (Vec<u8>, bool) {
@@ -217,14 +196,6 @@ fn too_big_inline_and_header_lines() {
     assert_alive(&mut s);
 }
 
-fn used_memory(c: &mut redis::Connection) -> u64 {
-    let info: String = q(c, &["INFO", "memory"]);
-    info.lines()
-        .find_map(|l| l.strip_prefix("used_memory:"))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("used_memory in INFO")
-}
-
 #[test]
 fn declared_sizes_allocate_nothing() {
     let mut s = Server::start(&[]);
@@ -389,10 +360,8 @@ fn inline_commands_as_typed_in_telnet() {
 fn resp3_via_hello() {
     let mut s = Server::start(&[]);
     let mut t = s.raw();
-    let mut roundtrip = |cmd: &[u8], wait_ms: u64| {
-        t.write_all(cmd).unwrap();
-        read_all(&mut t, Duration::from_millis(wait_ms)).0
-    };
+    let mut roundtrip =
+        |cmd: &[u8], wait_ms: u64| raw_roundtrip(&mut t, cmd, Duration::from_millis(wait_ms));
     assert_eq!(show(&roundtrip(b"GET missing\r\n", 200)), "$-1\r\n");
     let hello = roundtrip(b"HELLO 3\r\n", 300);
     assert!(
@@ -576,55 +545,6 @@ proptest! {
 // ---------------------------------------------------------------------------------------------
 // Differential testing against the real thing.
 
-/// A real redis-server 7.0 started for comparison, when one is installed.
-struct RealRedis {
-    port: u16,
-    child: std::process::Child,
-}
-
-impl RealRedis {
-    fn start() -> Option<RealRedis> {
-        let v = Command::new("redis-server")
-            .arg("--version")
-            .output()
-            .ok()?;
-        if !String::from_utf8_lossy(&v.stdout).contains("v=7.0") {
-            return None;
-        }
-        let port = common::free_port();
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-            ])
-            .args(["--appendonly", "no", "--dir", "/tmp"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?;
-        let r = RealRedis { port, child };
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(r);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        None
-    }
-}
-
-impl Drop for RealRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Sends every input on its own connection, a batch at a time, and collects the answers.
 fn answers(port: u16, inputs: &[Vec<u8>]) -> Vec<(Vec<u8>, bool)> {
     let mut out = Vec::new();
@@ -648,7 +568,7 @@ fn answers(port: u16, inputs: &[Vec<u8>]) -> Vec<(Vec<u8>, bool)> {
 
 #[test]
 fn differential_vs_redis() {
-    let Some(real) = RealRedis::start() else {
+    let Some(real) = RealRedis::start_7_0() else {
         eprintln!("redis-server 7.0 not installed: skipping differential test");
         return;
     };
@@ -688,18 +608,12 @@ fn differential_vs_redis() {
         b"$1\r\nx\r\n",
         b"$0\r\n\r\n",
     ];
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     let inputs: Vec<Vec<u8>> = (0..320)
         .map(|_| {
-            let n = 1 + next() % 12;
+            let n = 1 + rng.next() % 12;
             (0..n)
-                .flat_map(|_| TOKENS[(next() % TOKENS.len() as u64) as usize].to_vec())
+                .flat_map(|_| TOKENS[(rng.next() % TOKENS.len() as u64) as usize].to_vec())
                 .collect()
         })
         .collect();

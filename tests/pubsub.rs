@@ -3,27 +3,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::time::Duration;
 
-use common::{Server, q};
-
-/// DEBUG (SET-ACTIVE-EXPIRE) is refused unless enabled, as in Redis.
-const DEBUG: &[&str] = &["--enable-debug-command", "yes"];
-
-/// A RESP value as read from the wire.
-#[derive(Debug, Clone, PartialEq)]
-enum R {
-    Simple(String),
-    Err(String),
-    Int(i64),
-    Bulk(String),
-    Nil,
-    Arr(Vec<R>),
-    Push(Vec<R>),
-    Map(Vec<(R, R)>),
-}
+use common::resp::{Raw, RespValue as R};
+use common::{DEBUG, Server, q};
 
 fn b(s: &str) -> R {
     R::Bulk(s.to_string())
@@ -41,106 +24,25 @@ fn bulks(resp3: bool, items: &[&str]) -> R {
     if resp3 { R::Push(v) } else { R::Arr(v) }
 }
 
-/// A client on a raw socket that reads RESP2/RESP3 values.
-struct Raw {
-    w: TcpStream,
-    r: BufReader<TcpStream>,
-}
-
-impl Raw {
-    fn new(s: &Server) -> Raw {
-        let w = s.raw();
-        w.set_read_timeout(Some(Duration::from_secs(5)))
-            .expect("timeout");
-        let r = BufReader::new(w.try_clone().expect("clone"));
-        Raw { w, r }
-    }
-
-    fn send(&mut self, args: &[&str]) {
-        let mut buf = format!("*{}\r\n", args.len()).into_bytes();
-        for a in args {
-            buf.extend_from_slice(format!("${}\r\n{a}\r\n", a.len()).as_bytes());
-        }
-        self.w.write_all(&buf).expect("write");
-    }
-
-    fn line(&mut self) -> String {
-        let mut l = String::new();
-        self.r.read_line(&mut l).expect("read line");
-        assert!(l.ends_with("\r\n"), "truncated line {l:?}");
-        l.truncate(l.len() - 2);
-        l
-    }
-
-    fn read(&mut self) -> R {
-        let l = self.line();
-        let (t, rest) = l.split_at(1);
-        let n = || rest.parse::<i64>().expect("length");
-        match t {
-            "+" => R::Simple(rest.into()),
-            "-" => R::Err(rest.into()),
-            ":" => R::Int(n()),
-            "_" => R::Nil,
-            "$" if n() < 0 => R::Nil,
-            "$" => {
-                let mut data = vec![0u8; n() as usize + 2];
-                self.r.read_exact(&mut data).expect("bulk");
-                data.truncate(data.len() - 2);
-                R::Bulk(String::from_utf8(data).expect("utf8"))
-            }
-            "*" if n() < 0 => R::Nil,
-            "*" => R::Arr((0..n()).map(|_| self.read()).collect()),
-            ">" => R::Push((0..n()).map(|_| self.read()).collect()),
-            "%" => R::Map((0..n()).map(|_| (self.read(), self.read())).collect()),
-            _ => panic!("unexpected RESP line {l:?}"),
-        }
-    }
-
-    fn call(&mut self, args: &[&str]) -> R {
-        self.send(args);
-        self.read()
-    }
-
-    /// Switches to RESP3.
-    fn hello3(&mut self) {
-        match self.call(&["HELLO", "3"]) {
-            R::Map(_) => {}
-            other => panic!("HELLO 3 replied {other:?}"),
-        }
-    }
-
-    /// Nothing more is waiting to be read within a short while.
-    fn assert_quiet(&mut self) {
-        self.w
-            .set_read_timeout(Some(Duration::from_millis(100)))
-            .expect("timeout");
-        let got = self.r.fill_buf().map(|b| b.to_vec());
-        if let Ok(bytes) = got {
-            assert!(
-                bytes.is_empty(),
-                "unexpected data: {:?}",
-                String::from_utf8_lossy(&bytes)
-            );
-        }
-        self.w
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .expect("timeout");
-    }
-}
-
 const CONTEXT_ERR: &str =
     "only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
 
 fn subscribe_publish_unsubscribe(resp3: bool) {
     let s = Server::start(&[]);
-    let mut sub = Raw::new(&s);
+    let mut sub = Raw::open(&s);
     if resp3 {
         sub.hello3();
     }
     let mut c = s.conn();
     sub.send(&["SUBSCRIBE", "chan1", "chan2"]);
-    assert_eq!(sub.read(), msg(resp3, &["subscribe", "chan1"], R::Int(1)));
-    assert_eq!(sub.read(), msg(resp3, &["subscribe", "chan2"], R::Int(2)));
+    assert_eq!(
+        sub.read_value(),
+        msg(resp3, &["subscribe", "chan1"], R::Int(1))
+    );
+    assert_eq!(
+        sub.read_value(),
+        msg(resp3, &["subscribe", "chan2"], R::Int(2))
+    );
     // Subscribing twice does not count twice.
     assert_eq!(
         sub.call(&["SUBSCRIBE", "chan1"]),
@@ -151,33 +53,39 @@ fn subscribe_publish_unsubscribe(resp3: bool) {
         msg(resp3, &["psubscribe", "ch*"], R::Int(3))
     );
     assert_eq!(q::<i64>(&mut c, &["PUBLISH", "chan1", "hello"]), 2);
-    assert_eq!(sub.read(), bulks(resp3, &["message", "chan1", "hello"]));
     assert_eq!(
-        sub.read(),
+        sub.read_value(),
+        bulks(resp3, &["message", "chan1", "hello"])
+    );
+    assert_eq!(
+        sub.read_value(),
         bulks(resp3, &["pmessage", "ch*", "chan1", "hello"])
     );
     assert_eq!(q::<i64>(&mut c, &["PUBLISH", "chanX", "only-pattern"]), 1);
     assert_eq!(
-        sub.read(),
+        sub.read_value(),
         bulks(resp3, &["pmessage", "ch*", "chanX", "only-pattern"])
     );
     assert_eq!(q::<i64>(&mut c, &["PUBLISH", "other", "nobody"]), 0);
     // Binary-safe payloads and empty messages.
     assert_eq!(q::<i64>(&mut c, &["PUBLISH", "chan2", ""]), 2);
-    assert_eq!(sub.read(), bulks(resp3, &["message", "chan2", ""]));
-    assert_eq!(sub.read(), bulks(resp3, &["pmessage", "ch*", "chan2", ""]));
+    assert_eq!(sub.read_value(), bulks(resp3, &["message", "chan2", ""]));
+    assert_eq!(
+        sub.read_value(),
+        bulks(resp3, &["pmessage", "ch*", "chan2", ""])
+    );
     // Unsubscribing.
     assert_eq!(
         sub.call(&["UNSUBSCRIBE", "chan1", "notsubscribed"]),
         msg(resp3, &["unsubscribe", "chan1"], R::Int(2))
     );
     assert_eq!(
-        sub.read(),
+        sub.read_value(),
         msg(resp3, &["unsubscribe", "notsubscribed"], R::Int(2))
     );
     assert_eq!(q::<i64>(&mut c, &["PUBLISH", "chan1", "hello"]), 1);
     assert_eq!(
-        sub.read(),
+        sub.read_value(),
         bulks(resp3, &["pmessage", "ch*", "chan1", "hello"])
     );
     assert_eq!(
@@ -214,7 +122,7 @@ fn subscribe_publish_unsubscribe_resp3() {
 #[test]
 fn resp2_subscribed_context_restricts_commands() {
     let s = Server::start(&[]);
-    let mut sub = Raw::new(&s);
+    let mut sub = Raw::open(&s);
     assert_eq!(
         sub.call(&["SUBSCRIBE", "ch"]),
         msg(false, &["subscribe", "ch"], R::Int(1))
@@ -251,44 +159,45 @@ fn resp2_subscribed_context_restricts_commands() {
     assert_eq!(sub.call(&["QUIT"]), R::Simple("OK".into()));
 }
 
+/// A RESP3 client subscribed to `channel`.
+fn resp3_subscriber(s: &Server, channel: &str) -> Raw {
+    let mut sub = Raw::open(s);
+    sub.hello3();
+    assert_eq!(
+        sub.call(&["SUBSCRIBE", channel]),
+        msg(true, &["subscribe", channel], R::Int(1))
+    );
+    sub
+}
+
 #[test]
 fn resp3_subscriber_can_run_commands_and_publish_to_itself() {
     let s = Server::start(&[]);
-    let mut sub = Raw::new(&s);
-    sub.hello3();
-    assert_eq!(
-        sub.call(&["SUBSCRIBE", "foo"]),
-        msg(true, &["subscribe", "foo"], R::Int(1))
-    );
+    let mut sub = resp3_subscriber(&s, "foo");
     assert_eq!(sub.call(&["SET", "k", "v"]), R::Simple("OK".into()));
     assert_eq!(sub.call(&["GET", "k"]), b("v"));
     assert_eq!(sub.call(&["PING"]), R::Simple("PONG".into()));
     assert_eq!(sub.call(&["PING", "abc"]), b("abc"));
     // The message to itself is pushed before the PUBLISH reply, as Redis does.
     sub.send(&["PUBLISH", "foo", "bar"]);
-    assert_eq!(sub.read(), bulks(true, &["message", "foo", "bar"]));
-    assert_eq!(sub.read(), R::Int(1));
+    assert_eq!(sub.read_value(), bulks(true, &["message", "foo", "bar"]));
+    assert_eq!(sub.read_value(), R::Int(1));
     // Pipelined: every push comes before the reply of the command that caused it.
     sub.send(&["PUBLISH", "foo", "one"]);
     sub.send(&["PING", "x"]);
     sub.send(&["PUBLISH", "foo", "two"]);
-    assert_eq!(sub.read(), bulks(true, &["message", "foo", "one"]));
-    assert_eq!(sub.read(), R::Int(1));
-    assert_eq!(sub.read(), b("x"));
-    assert_eq!(sub.read(), bulks(true, &["message", "foo", "two"]));
-    assert_eq!(sub.read(), R::Int(1));
+    assert_eq!(sub.read_value(), bulks(true, &["message", "foo", "one"]));
+    assert_eq!(sub.read_value(), R::Int(1));
+    assert_eq!(sub.read_value(), b("x"));
+    assert_eq!(sub.read_value(), bulks(true, &["message", "foo", "two"]));
+    assert_eq!(sub.read_value(), R::Int(1));
     sub.assert_quiet();
 }
 
 #[test]
 fn resp3_publish_to_self_inside_multi() {
     let s = Server::start(&[]);
-    let mut sub = Raw::new(&s);
-    sub.hello3();
-    assert_eq!(
-        sub.call(&["SUBSCRIBE", "foo"]),
-        msg(true, &["subscribe", "foo"], R::Int(1))
-    );
+    let mut sub = resp3_subscriber(&s, "foo");
     assert_eq!(sub.call(&["MULTI"]), R::Simple("OK".into()));
     for cmd in [
         &["PING", "abc"][..],
@@ -301,10 +210,10 @@ fn resp3_publish_to_self_inside_multi() {
     // Redis 7.0.15 interleaves the pushes inside the EXEC array (fixed in 7.2: they follow it);
     // read leniently: collect the pushes wherever they are.
     let mut pushes = Vec::new();
-    let mut first = sub.read();
+    let mut first = sub.read_value();
     while let R::Push(p) = first {
         pushes.push(R::Push(p));
-        first = sub.read();
+        first = sub.read_value();
     }
     let R::Arr(items) = first else {
         panic!("EXEC replied {first:?}");
@@ -318,14 +227,14 @@ fn resp3_publish_to_self_inside_multi() {
         }
     }
     while replies.len() < 3 {
-        match sub.read() {
+        match sub.read_value() {
             p @ R::Push(_) => pushes.push(p),
             other => replies.push(other),
         }
     }
     assert_eq!(replies, vec![b("abc"), R::Int(1), R::Int(1)]);
     while pushes.len() < 2 {
-        pushes.push(sub.read());
+        pushes.push(sub.read_value());
     }
     assert_eq!(
         pushes,
@@ -340,22 +249,22 @@ fn resp3_publish_to_self_inside_multi() {
 #[test]
 fn pubsub_introspection() {
     let s = Server::start(&[]);
-    let mut a = Raw::new(&s);
-    let mut b2 = Raw::new(&s);
+    let mut a = Raw::open(&s);
+    let mut b2 = Raw::open(&s);
     let mut c = s.conn();
     assert!(q::<Vec<String>>(&mut c, &["PUBSUB", "CHANNELS"]).is_empty());
     assert_eq!(q::<i64>(&mut c, &["PUBSUB", "NUMPAT"]), 0);
     a.send(&["SUBSCRIBE", "news.tech", "news.art", "sport"]);
     for _ in 0..3 {
-        a.read();
+        a.read_value();
     }
     b2.send(&["SUBSCRIBE", "news.tech"]);
-    b2.read();
+    b2.read_value();
     a.send(&["PSUBSCRIBE", "news.*", "sp*"]);
-    a.read();
-    a.read();
+    a.read_value();
+    a.read_value();
     b2.send(&["PSUBSCRIBE", "news.*"]);
-    b2.read();
+    b2.read_value();
     let mut chans: Vec<String> = q(&mut c, &["PUBSUB", "CHANNELS"]);
     chans.sort();
     assert_eq!(chans, vec!["news.art", "news.tech", "sport"]);
@@ -387,16 +296,16 @@ fn pubsub_introspection() {
             ]
     }));
     a.send(&["UNSUBSCRIBE", "sport"]);
-    a.read();
+    a.read_value();
     let mut chans: Vec<String> = q(&mut c, &["PUBSUB", "CHANNELS"]);
     chans.sort();
     assert_eq!(chans, vec!["news.art", "news.tech"]);
     assert_eq!(q::<i64>(&mut c, &["PUBSUB", "NUMPAT"]), 2);
     a.send(&["PUNSUBSCRIBE", "sp*"]);
-    a.read();
+    a.read_value();
     assert_eq!(q::<i64>(&mut c, &["PUBSUB", "NUMPAT"]), 1);
     // Errors.
-    let mut e = Raw::new(&s);
+    let mut e = Raw::open(&s);
     assert_eq!(
         e.call(&["PUBSUB", "CHANNELS", "a", "b"]),
         R::Err(
@@ -420,7 +329,7 @@ fn pubsub_introspection() {
 
 /// Subscribes a raw RESP2 client to every keyspace/keyevent channel.
 fn watch_events(s: &Server) -> Raw {
-    let mut sub = Raw::new(s);
+    let mut sub = Raw::open(s);
     assert_eq!(
         sub.call(&["PSUBSCRIBE", "__key*__:*"]),
         msg(false, &["psubscribe", "__key*__:*"], R::Int(1))
@@ -430,7 +339,7 @@ fn watch_events(s: &Server) -> Raw {
 
 /// Reads the next notification as (channel, payload).
 fn event(sub: &mut Raw) -> (String, String) {
-    match sub.read() {
+    match sub.read_value() {
         R::Arr(v) if v.len() == 4 && v[0] == b("pmessage") => match (&v[2], &v[3]) {
             (R::Bulk(ch), R::Bulk(p)) => (ch.clone(), p.clone()),
             _ => panic!("bad pmessage {v:?}"),

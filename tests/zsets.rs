@@ -3,39 +3,12 @@
 //! comparisons with Debian's redis-server 7.0.15 when it is installed.
 
 mod common;
-mod resp_raw;
 
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
-use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::{Server, q, q_err};
-use resp_raw::{Raw, RealRedis};
-
-const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
-
-// ----- reply builders (exact wire text) -----------------------------------------------------
-
-fn bulk(s: &str) -> String {
-    format!("${}\r\n{s}\r\n", s.len())
-}
-
-fn int(n: i64) -> String {
-    format!(":{n}\r\n")
-}
-
-fn arr(items: &[String]) -> String {
-    format!("*{}\r\n{}", items.len(), items.concat())
-}
-
-fn bulks(items: &[&str]) -> String {
-    arr(&items.iter().map(|s| bulk(s)).collect::<Vec<_>>())
-}
-
-/// A double as RESP3 sends it.
-fn dbl(s: &str) -> String {
-    format!(",{s}\r\n")
-}
+use common::real_redis::assert_replies_match_real_redis;
+use common::resp::{Raw, arr, bulk, bulks, dbl, int};
+use common::{Server, WRONGTYPE, q, q_err};
 
 /// `member, score` pairs: flat bulks in RESP2, `[member, double]` arrays in RESP3.
 fn scored(proto: u8, pairs: &[(&str, &str)]) -> String {
@@ -50,104 +23,13 @@ fn scored(proto: u8, pairs: &[(&str, &str)]) -> String {
     }
 }
 
-fn cmd(raw: &mut Raw, args: &[&str]) -> String {
-    String::from_utf8_lossy(&raw.cmd(args)).into_owned()
-}
-
 /// Both protocols against one server, with a fresh keyspace for each.
 fn both(s: &Server, mut f: impl FnMut(u8, &mut Raw)) {
     for proto in [2u8, 3] {
         let mut r = Raw::connect(s.port, proto);
-        cmd(&mut r, &["FLUSHALL"]);
+        r.cmd(&["FLUSHALL"]);
         f(proto, &mut r);
     }
-}
-
-// ----- a connection for blocking commands -----------------------------------------------------
-
-/// A raw connection that can leave a blocking command pending and read its reply later.
-struct Waiter {
-    r: BufReader<TcpStream>,
-    w: TcpStream,
-}
-
-impl Waiter {
-    fn open(s: &Server) -> Waiter {
-        let w = s.raw();
-        w.set_read_timeout(Some(Duration::from_secs(5)))
-            .expect("timeout");
-        let r = BufReader::new(w.try_clone().expect("clone"));
-        Waiter { r, w }
-    }
-
-    /// Sends a blocking command after a PING in the same write: the server answers the PING
-    /// only once it has run the whole batch, so the command is waiting when this returns.
-    fn block(&mut self, args: &[&str]) {
-        let mut batch = encode(&["PING"]);
-        batch.extend(encode(args));
-        self.w.write_all(&batch).expect("write");
-        assert_eq!(self.read(), "+PONG\r\n");
-    }
-
-    fn cmd(&mut self, args: &[&str]) -> String {
-        self.w.write_all(&encode(args)).expect("write");
-        self.read()
-    }
-
-    fn read(&mut self) -> String {
-        let mut out = String::new();
-        read_one(&mut self.r, &mut out).expect("reply");
-        out
-    }
-
-    /// One reply if it arrives within `ms`.
-    fn read_within(&mut self, ms: u64) -> Option<String> {
-        self.w
-            .set_read_timeout(Some(Duration::from_millis(ms)))
-            .expect("timeout");
-        let mut out = String::new();
-        let got = match read_one(&mut self.r, &mut out) {
-            Ok(()) => Some(out),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => None,
-            Err(e) => panic!("read failed: {e}"),
-        };
-        self.w
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .expect("timeout");
-        got
-    }
-}
-
-fn encode(args: &[&str]) -> Vec<u8> {
-    let mut v = format!("*{}\r\n", args.len()).into_bytes();
-    for a in args {
-        v.extend_from_slice(format!("${}\r\n{a}\r\n", a.len()).as_bytes());
-    }
-    v
-}
-
-fn read_one(r: &mut BufReader<TcpStream>, out: &mut String) -> std::io::Result<()> {
-    let mut line = String::new();
-    if r.read_line(&mut line)? == 0 {
-        return Err(std::io::Error::new(ErrorKind::UnexpectedEof, "closed"));
-    }
-    out.push_str(&line);
-    let body = line.trim_end();
-    let n: i64 = body.get(1..).and_then(|s| s.parse().ok()).unwrap_or(0);
-    match body.as_bytes().first() {
-        Some(b'$') if n >= 0 => {
-            let mut buf = vec![0u8; n as usize + 2];
-            r.read_exact(&mut buf)?;
-            out.push_str(&String::from_utf8_lossy(&buf));
-        }
-        Some(b'*') | Some(b'>') => {
-            for _ in 0..n.max(0) {
-                read_one(r, out)?;
-            }
-        }
-        _ => {}
-    }
-    Ok(())
 }
 
 // ----- ZADD / ZINCRBY / ZSCORE ------------------------------------------------------------------
@@ -315,33 +197,30 @@ fn zadd_errors() {
 fn scores_format_like_redis_7_0() {
     let s = Server::start(&[]);
     both(&s, |p, r| {
-        cmd(
-            r,
-            &[
-                "ZADD", "z", "1.1", "a", "0.1", "b", "1e-5", "c", "1e300", "d", "3", "e",
-            ],
-        );
+        r.cmd(&[
+            "ZADD", "z", "1.1", "a", "0.1", "b", "1e-5", "c", "1e300", "d", "3", "e",
+        ]);
         let expect = |resp2: &str| {
             if p == 2 { bulk(resp2) } else { dbl(resp2) }
         };
-        assert_eq!(cmd(r, &["ZSCORE", "z", "a"]), expect("1.1000000000000001"));
-        assert_eq!(cmd(r, &["ZSCORE", "z", "b"]), expect("0.10000000000000001"));
+        assert_eq!(r.cmd(&["ZSCORE", "z", "a"]), expect("1.1000000000000001"));
+        assert_eq!(r.cmd(&["ZSCORE", "z", "b"]), expect("0.10000000000000001"));
         assert_eq!(
-            cmd(r, &["ZSCORE", "z", "c"]),
+            r.cmd(&["ZSCORE", "z", "c"]),
             expect("1.0000000000000001e-05")
         );
         assert_eq!(
-            cmd(r, &["ZSCORE", "z", "d"]),
+            r.cmd(&["ZSCORE", "z", "d"]),
             expect("1.0000000000000001e+300")
         );
-        assert_eq!(cmd(r, &["ZSCORE", "z", "e"]), expect("3"));
-        assert_eq!(cmd(r, &["ZINCRBY", "z", "0.5", "e"]), expect("3.5"));
-        assert_eq!(cmd(r, &["ZADD", "z", "INCR", "-inf", "e"]), expect("-inf"));
+        assert_eq!(r.cmd(&["ZSCORE", "z", "e"]), expect("3"));
+        assert_eq!(r.cmd(&["ZINCRBY", "z", "0.5", "e"]), expect("3.5"));
+        assert_eq!(r.cmd(&["ZADD", "z", "INCR", "-inf", "e"]), expect("-inf"));
         let null = if p == 2 { "$-1\r\n" } else { "_\r\n" };
-        assert_eq!(cmd(r, &["ZSCORE", "z", "nope"]), null);
-        assert_eq!(cmd(r, &["ZSCORE", "nokey", "a"]), null);
+        assert_eq!(r.cmd(&["ZSCORE", "z", "nope"]), null);
+        assert_eq!(r.cmd(&["ZSCORE", "nokey", "a"]), null);
         assert_eq!(
-            cmd(r, &["ZMSCORE", "z", "e", "nope", "b"]),
+            r.cmd(&["ZMSCORE", "z", "e", "nope", "b"]),
             arr(&[
                 expect("-inf"),
                 null.to_string(),
@@ -349,12 +228,12 @@ fn scores_format_like_redis_7_0() {
             ])
         );
         assert_eq!(
-            cmd(r, &["ZMSCORE", "nokey", "a", "b"]),
+            r.cmd(&["ZMSCORE", "nokey", "a", "b"]),
             arr(&[null.to_string(), null.to_string()])
         );
         // A -0 written to a small set reads back as 0 (Redis stores it as an integer).
-        cmd(r, &["ZADD", "z", "-0", "zero"]);
-        assert_eq!(cmd(r, &["ZSCORE", "z", "zero"]), expect("0"));
+        r.cmd(&["ZADD", "z", "-0", "zero"]);
+        assert_eq!(r.cmd(&["ZSCORE", "z", "zero"]), expect("0"));
     });
 }
 
@@ -827,35 +706,35 @@ fn zremrange_family() {
 fn zpop_shapes() {
     let s = Server::start(&[]);
     both(&s, |p, r| {
-        cmd(r, &["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"]);
+        r.cmd(&["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"]);
         // Without a count: a flat pair in both protocols.
         let one = if p == 2 {
             bulks(&["a", "1"])
         } else {
             arr(&[bulk("a"), dbl("1")])
         };
-        assert_eq!(cmd(r, &["ZPOPMIN", "z"]), one);
+        assert_eq!(r.cmd(&["ZPOPMIN", "z"]), one);
         // With a count: flat in RESP2, pairs in RESP3.
         assert_eq!(
-            cmd(r, &["ZPOPMAX", "z", "2"]),
+            r.cmd(&["ZPOPMAX", "z", "2"]),
             scored(p, &[("d", "4"), ("c", "3")])
         );
-        assert_eq!(cmd(r, &["ZPOPMIN", "z", "0"]), "*0\r\n");
-        assert_eq!(cmd(r, &["ZPOPMIN", "nokey"]), "*0\r\n");
-        assert_eq!(cmd(r, &["ZPOPMIN", "nokey", "5"]), "*0\r\n");
-        assert_eq!(cmd(r, &["ZPOPMIN", "z", "10"]), scored(p, &[("b", "2")]));
-        assert_eq!(cmd(r, &["EXISTS", "z"]), int(0));
+        assert_eq!(r.cmd(&["ZPOPMIN", "z", "0"]), "*0\r\n");
+        assert_eq!(r.cmd(&["ZPOPMIN", "nokey"]), "*0\r\n");
+        assert_eq!(r.cmd(&["ZPOPMIN", "nokey", "5"]), "*0\r\n");
+        assert_eq!(r.cmd(&["ZPOPMIN", "z", "10"]), scored(p, &[("b", "2")]));
+        assert_eq!(r.cmd(&["EXISTS", "z"]), int(0));
         assert_eq!(
-            cmd(r, &["ZPOPMIN", "z", "-1"]),
+            r.cmd(&["ZPOPMIN", "z", "-1"]),
             "-ERR value is out of range, must be positive\r\n"
         );
         assert_eq!(
-            cmd(r, &["ZPOPMIN", "z", "x"]),
+            r.cmd(&["ZPOPMIN", "z", "x"]),
             "-ERR value is out of range, must be positive\r\n"
         );
-        assert_eq!(cmd(r, &["ZPOPMIN", "z", "1", "2"]), "-ERR syntax error\r\n");
-        cmd(r, &["SET", "str", "v"]);
-        assert_eq!(cmd(r, &["ZPOPMAX", "str"]), format!("-{WRONGTYPE}\r\n"));
+        assert_eq!(r.cmd(&["ZPOPMIN", "z", "1", "2"]), "-ERR syntax error\r\n");
+        r.cmd(&["SET", "str", "v"]);
+        assert_eq!(r.cmd(&["ZPOPMAX", "str"]), format!("-{WRONGTYPE}\r\n"));
     });
 }
 
@@ -863,7 +742,7 @@ fn zpop_shapes() {
 fn zmpop_shapes_and_errors() {
     let s = Server::start(&[]);
     both(&s, |p, r| {
-        cmd(r, &["ZADD", "a", "1", "x", "2", "y", "3", "z"]);
+        r.cmd(&["ZADD", "a", "1", "x", "2", "y", "3", "z"]);
         let nested = |key: &str, pairs: &[(&str, &str)]| {
             let items: Vec<String> = pairs
                 .iter()
@@ -875,16 +754,16 @@ fn zmpop_shapes_and_errors() {
             arr(&[bulk(key), arr(&items)])
         };
         assert_eq!(
-            cmd(r, &["ZMPOP", "2", "nokey", "a", "MIN"]),
+            r.cmd(&["ZMPOP", "2", "nokey", "a", "MIN"]),
             nested("a", &[("x", "1")])
         );
         assert_eq!(
-            cmd(r, &["ZMPOP", "1", "a", "max", "COUNT", "5"]),
+            r.cmd(&["ZMPOP", "1", "a", "max", "COUNT", "5"]),
             nested("a", &[("z", "3"), ("y", "2")])
         );
-        assert_eq!(cmd(r, &["EXISTS", "a"]), int(0));
+        assert_eq!(r.cmd(&["EXISTS", "a"]), int(0));
         let null = if p == 2 { "*-1\r\n" } else { "_\r\n" };
-        assert_eq!(cmd(r, &["ZMPOP", "1", "a", "MIN"]), null);
+        assert_eq!(r.cmd(&["ZMPOP", "1", "a", "MIN"]), null);
         for (args, err) in [
             (
                 &["ZMPOP", "0", "a", "MIN"][..],
@@ -921,7 +800,7 @@ fn zmpop_shapes_and_errors() {
             ),
             (&["BZPOPMIN", "a", "-1"], "timeout is negative"),
         ] {
-            assert_eq!(cmd(r, args), format!("-ERR {err}\r\n"), "{args:?}");
+            assert_eq!(r.cmd(args), format!("-ERR {err}\r\n"), "{args:?}");
         }
     });
 }
@@ -930,40 +809,37 @@ fn zmpop_shapes_and_errors() {
 fn bzpop_served_at_once_and_timeouts() {
     let s = Server::start(&[]);
     both(&s, |p, r| {
-        cmd(r, &["ZADD", "b", "1", "x", "2", "y"]);
+        r.cmd(&["ZADD", "b", "1", "x", "2", "y"]);
         let score = |v: &str| if p == 2 { bulk(v) } else { dbl(v) };
         assert_eq!(
-            cmd(r, &["BZPOPMIN", "nokey", "b", "0"]),
+            r.cmd(&["BZPOPMIN", "nokey", "b", "0"]),
             arr(&[bulk("b"), bulk("x"), score("1")])
         );
         assert_eq!(
-            cmd(r, &["BZPOPMAX", "b", "1"]),
+            r.cmd(&["BZPOPMAX", "b", "1"]),
             arr(&[bulk("b"), bulk("y"), score("2")])
         );
         let null = if p == 2 { "*-1\r\n" } else { "_\r\n" };
         let start = Instant::now();
-        assert_eq!(cmd(r, &["BZPOPMIN", "b", "0.1"]), null);
-        assert_eq!(cmd(r, &["BZMPOP", "0.1", "1", "b", "MIN"]), null);
+        assert_eq!(r.cmd(&["BZPOPMIN", "b", "0.1"]), null);
+        assert_eq!(r.cmd(&["BZMPOP", "0.1", "1", "b", "MIN"]), null);
         let took = start.elapsed();
         assert!(
             took >= Duration::from_millis(180) && took < Duration::from_secs(3),
             "{took:?}"
         );
         // Inside MULTI a blocking pop on empty keys answers the timeout reply at once.
-        cmd(r, &["MULTI"]);
-        cmd(r, &["BZPOPMIN", "b", "0"]);
-        cmd(r, &["BZMPOP", "0", "1", "b", "MAX"]);
+        r.cmd(&["MULTI"]);
+        r.cmd(&["BZPOPMIN", "b", "0"]);
+        r.cmd(&["BZMPOP", "0", "1", "b", "MAX"]);
+        assert_eq!(r.cmd(&["EXEC"]), arr(&[null.to_string(), null.to_string()]));
+        r.cmd(&["SET", "str", "v"]);
         assert_eq!(
-            cmd(r, &["EXEC"]),
-            arr(&[null.to_string(), null.to_string()])
-        );
-        cmd(r, &["SET", "str", "v"]);
-        assert_eq!(
-            cmd(r, &["BZPOPMIN", "str", "0"]),
+            r.cmd(&["BZPOPMIN", "str", "0"]),
             format!("-{WRONGTYPE}\r\n")
         );
         assert_eq!(
-            cmd(r, &["BZMPOP", "0", "1", "str", "MIN"]),
+            r.cmd(&["BZMPOP", "0", "1", "str", "MIN"]),
             format!("-{WRONGTYPE}\r\n")
         );
     });
@@ -973,7 +849,7 @@ fn bzpop_served_at_once_and_timeouts() {
 fn bzpopmin_woken_by_zadd_from_another_client() {
     let s = Server::start(&[]);
     let mut c = s.conn();
-    let mut w = Waiter::open(&s);
+    let mut w = Raw::open(&s);
     w.block(&["BZPOPMIN", "other", "k", "5"]);
     assert_eq!(w.read_within(100), None, "must block");
     assert_eq!(q::<i64>(&mut c, &["ZADD", "k", "2", "b", "1", "a"]), 2);
@@ -998,7 +874,7 @@ fn bzpopmin_woken_by_zadd_from_another_client() {
 #[test]
 fn bzpopmin_times_out_while_waiting() {
     let s = Server::start(&[]);
-    let mut w = Waiter::open(&s);
+    let mut w = Raw::open(&s);
     let start = Instant::now();
     w.block(&["BZPOPMIN", "k", "0.2"]);
     assert_eq!(w.read(), "*-1\r\n");
@@ -1014,8 +890,8 @@ fn bzpopmin_times_out_while_waiting() {
 fn blocked_zpop_clients_are_served_in_order_and_ignore_other_types() {
     let s = Server::start(&[]);
     let mut c = s.conn();
-    let mut a = Waiter::open(&s);
-    let mut b = Waiter::open(&s);
+    let mut a = Raw::open(&s);
+    let mut b = Raw::open(&s);
     a.block(&["BZPOPMIN", "k", "0"]);
     b.block(&["BZPOPMIN", "k", "0"]);
     // A value of another type under the key neither serves nor fails the waiters.
@@ -1381,13 +1257,13 @@ fn zrandmember() {
 fn zrandmember_resp3_pairs() {
     let s = Server::start(&[]);
     let mut r = Raw::connect(s.port, 3);
-    cmd(&mut r, &["ZADD", "z", "1.5", "a"]);
+    r.cmd(&["ZADD", "z", "1.5", "a"]);
     assert_eq!(
-        cmd(&mut r, &["ZRANDMEMBER", "z", "-2", "WITHSCORES"]),
+        r.cmd(&["ZRANDMEMBER", "z", "-2", "WITHSCORES"]),
         arr(&[arr(&[bulk("a"), dbl("1.5")]), arr(&[bulk("a"), dbl("1.5")])])
     );
-    assert_eq!(cmd(&mut r, &["ZRANDMEMBER", "nokey"]), "_\r\n");
-    assert_eq!(cmd(&mut r, &["ZRANDMEMBER", "nokey", "2"]), "*0\r\n");
+    assert_eq!(r.cmd(&["ZRANDMEMBER", "nokey"]), "_\r\n");
+    assert_eq!(r.cmd(&["ZRANDMEMBER", "nokey", "2"]), "*0\r\n");
 }
 
 #[test]
@@ -1448,11 +1324,7 @@ fn zscan_small_and_large() {
 #[test]
 fn resp3_withscores_pairs_via_redis_rs() {
     let s = Server::start(&[]);
-    let client = redis::Client::open(format!("redis://127.0.0.1:{}/?protocol=resp3", s.port))
-        .expect("client");
-    let mut c = client.get_connection().expect("connect");
-    c.set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
+    let mut c = s.conn3();
     q::<i64>(&mut c, &["ZADD", "z", "1", "a", "2.5", "b"]);
     let v: redis::Value = q(&mut c, &["ZRANGE", "z", "0", "-1", "WITHSCORES"]);
     let redis::Value::Array(items) = v else {
@@ -1476,34 +1348,34 @@ fn resp3_withscores_pairs_via_redis_rs() {
 fn resp3_shapes_raw() {
     let s = Server::start(&[]);
     both(&s, |p, r| {
-        cmd(r, &["ZADD", "a", "1", "x", "2", "y"]);
-        cmd(r, &["ZADD", "b", "3", "y", "4", "z"]);
+        r.cmd(&["ZADD", "a", "1", "x", "2", "y"]);
+        r.cmd(&["ZADD", "b", "3", "y", "4", "z"]);
         assert_eq!(
-            cmd(r, &["ZRANGE", "a", "0", "-1", "WITHSCORES"]),
+            r.cmd(&["ZRANGE", "a", "0", "-1", "WITHSCORES"]),
             scored(p, &[("x", "1"), ("y", "2")])
         );
         assert_eq!(
-            cmd(r, &["ZRANGEBYSCORE", "a", "(1", "+inf", "WITHSCORES"]),
+            r.cmd(&["ZRANGEBYSCORE", "a", "(1", "+inf", "WITHSCORES"]),
             scored(p, &[("y", "2")])
         );
         assert_eq!(
-            cmd(r, &["ZUNION", "2", "a", "b", "WITHSCORES"]),
+            r.cmd(&["ZUNION", "2", "a", "b", "WITHSCORES"]),
             scored(p, &[("x", "1"), ("z", "4"), ("y", "5")])
         );
-        assert_eq!(cmd(r, &["ZINTER", "2", "a", "b"]), bulks(&["y"]));
+        assert_eq!(r.cmd(&["ZINTER", "2", "a", "b"]), bulks(&["y"]));
         assert_eq!(
-            cmd(r, &["ZDIFF", "2", "a", "b", "WITHSCORES"]),
+            r.cmd(&["ZDIFF", "2", "a", "b", "WITHSCORES"]),
             scored(p, &[("x", "1")])
         );
         // Empty results and missing keys are plain empty arrays in both protocols.
         assert_eq!(
-            cmd(r, &["ZRANGE", "nokey", "0", "-1", "WITHSCORES"]),
+            r.cmd(&["ZRANGE", "nokey", "0", "-1", "WITHSCORES"]),
             "*0\r\n"
         );
-        assert_eq!(cmd(r, &["ZRANGE", "a", "5", "6"]), "*0\r\n");
+        assert_eq!(r.cmd(&["ZRANGE", "a", "5", "6"]), "*0\r\n");
         // ZSCAN scores stay bulk strings even in RESP3.
         assert_eq!(
-            cmd(r, &["ZSCAN", "a", "0"]),
+            r.cmd(&["ZSCAN", "a", "0"]),
             arr(&[bulk("0"), bulks(&["x", "1", "y", "2"])])
         );
     });
@@ -1516,7 +1388,7 @@ fn keyspace_events() {
     let s = Server::start(&[]);
     let mut c = s.conn();
     q::<()>(&mut c, &["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
-    let mut sub = Waiter::open(&s);
+    let mut sub = Raw::open(&s);
     sub.cmd(&["PSUBSCRIBE", "__keyevent@0__:*"]);
     let script: &[&[&str]] = &[
         &["ZADD", "z", "1", "a", "2", "b"],
@@ -1596,11 +1468,6 @@ fn keyspace_events() {
 
 #[test]
 fn replies_match_real_redis() {
-    let Some(real) = RealRedis::start() else {
-        eprintln!("redis-server not installed; skipping comparison");
-        return;
-    };
-    let s = Server::start(&[]);
     let script: &[&[&str]] = &[
         &[
             "ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e",
@@ -1713,17 +1580,5 @@ fn replies_match_real_redis() {
         &["ZRANGE", "str", "0", "-1"],
         &["ZUNION", "2", "u1", "str"],
     ];
-    for proto in [2, 3] {
-        let mut ours = Raw::connect(s.port, proto);
-        let mut theirs = Raw::connect(real.port, proto);
-        ours.cmd(&["FLUSHALL"]);
-        theirs.cmd(&["FLUSHALL"]);
-        for a in script {
-            assert_eq!(
-                String::from_utf8_lossy(&ours.cmd(a)),
-                String::from_utf8_lossy(&theirs.cmd(a)),
-                "RESP{proto} {a:?}"
-            );
-        }
-    }
+    assert_replies_match_real_redis(script);
 }

@@ -54,6 +54,11 @@ fn load_text(text: &str) -> Result<ServerConfig, ConfigError> {
     ServerConfig::load(Some(&p), &[])
 }
 
+/// Why loading a file holding `text` fails.
+fn load_err(text: &str) -> String {
+    load_text(text).unwrap_err().reason
+}
+
 fn get1(cfg: &ServerConfig, name: &str) -> String {
     cfg.value(name)
         .map(|v| String::from_utf8(v).unwrap())
@@ -190,24 +195,21 @@ fn errors_name_file_and_line() {
     assert_eq!(e.location.as_ref().map(|l| l.line), Some(3));
     assert_eq!(e.reason, "Bad directive or wrong number of arguments");
 
+    assert_eq!(load_err("port 1 2\n"), "wrong number of arguments");
     assert_eq!(
-        load_text("port 1 2\n").unwrap_err().reason,
-        "wrong number of arguments"
-    );
-    assert_eq!(
-        load_text("maxmemory 1x\n").unwrap_err().reason,
+        load_err("maxmemory 1x\n"),
         "argument must be a memory value"
     );
     assert_eq!(
-        load_text("bind \"a\"b\n").unwrap_err().reason,
+        load_err("bind \"a\"b\n"),
         "Unbalanced quotes in configuration line"
     );
     assert_eq!(
-        load_text("rename-command a\n").unwrap_err().reason,
+        load_err("rename-command a\n"),
         "Bad directive or wrong number of arguments"
     );
     assert_eq!(
-        load_text("user\n").unwrap_err().reason,
+        load_err("user\n"),
         "Bad directive or wrong number of arguments"
     );
     assert!(load_text("dir /nonexistent/vigil/dir\n").is_err());

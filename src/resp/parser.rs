@@ -314,6 +314,18 @@ mod tests {
         Ok(out)
     }
 
+    /// The protocol error `input` ends with under the default limits.
+    fn parse_err(input: &[u8]) -> String {
+        parse_all(input).unwrap_err().0
+    }
+
+    /// One parse step of `input` on a fresh parser: whether a whole request came out.
+    fn parse_once(input: &[u8], limits: &Limits) -> Result<bool, ProtocolError> {
+        let mut p = RequestParser::new();
+        let mut buf = BytesMut::from(input);
+        p.parse(&mut buf, limits).map(|r| r.is_some())
+    }
+
     #[test]
     fn multibulk_and_pipeline() {
         let reqs = parse_all(b"*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n").unwrap();
@@ -352,31 +364,17 @@ mod tests {
 
     #[test]
     fn errors_match_redis() {
-        assert_eq!(
-            parse_all(b"*abc\r\n").unwrap_err().0,
-            "invalid multibulk length"
-        );
-        assert_eq!(
-            parse_all(b"*1\r\nfoo\r\n").unwrap_err().0,
-            "expected '$', got 'f'"
-        );
-        assert_eq!(
-            parse_all(b"*1\r\n$-3\r\n").unwrap_err().0,
-            "invalid bulk length"
-        );
-        assert_eq!(
-            parse_all(b"SET \"abc\r\n").unwrap_err().0,
-            "unbalanced quotes in request"
-        );
+        assert_eq!(parse_err(b"*abc\r\n"), "invalid multibulk length");
+        assert_eq!(parse_err(b"*1\r\nfoo\r\n"), "expected '$', got 'f'");
+        assert_eq!(parse_err(b"*1\r\n$-3\r\n"), "invalid bulk length");
+        assert_eq!(parse_err(b"SET \"abc\r\n"), "unbalanced quotes in request");
         let big = b"*1\r\n$1073741824\r\n";
         let limits = Limits {
             max_bulk_len: 512 * 1024 * 1024,
             ..Limits::default()
         };
-        let mut p = RequestParser::new();
-        let mut buf = BytesMut::from(&big[..]);
         assert_eq!(
-            p.parse(&mut buf, &limits).unwrap_err().0,
+            parse_once(big, &limits).unwrap_err().0,
             "invalid bulk length"
         );
     }
@@ -393,22 +391,16 @@ mod tests {
     fn redis_quirks() {
         // Header numbers follow string2ll: no '+', no leading zeros.
         assert_eq!(
-            parse_all(b"*01\r\n$4\r\nPING\r\n").unwrap_err().0,
+            parse_err(b"*01\r\n$4\r\nPING\r\n"),
             "invalid multibulk length"
         );
-        assert_eq!(
-            parse_all(b"*1\r\n$+4\r\nPING\r\n").unwrap_err().0,
-            "invalid bulk length"
-        );
+        assert_eq!(parse_err(b"*1\r\n$+4\r\nPING\r\n"), "invalid bulk length");
         // Up to INT_MAX elements may be declared (nothing is reserved for them).
         assert_eq!(
             parse_all(b"*2147483647\r\n").unwrap(),
             Vec::<Vec<Bytes>>::new()
         );
-        assert_eq!(
-            parse_all(b"*2147483648\r\n").unwrap_err().0,
-            "invalid multibulk length"
-        );
+        assert_eq!(parse_err(b"*2147483648\r\n"), "invalid multibulk length");
         // Headers end at '\r'; the byte after it is skipped unchecked, as is the bulk's CRLF.
         assert_eq!(
             parse_all(b"*1\rX$4\rXPINGxxPING\r\n").unwrap(),
@@ -445,10 +437,7 @@ mod tests {
             b"ECHO a\"b\r\n",
             b"SET 'a'b\r\n",
         ] {
-            assert_eq!(
-                parse_all(bad).unwrap_err().0,
-                "unbalanced quotes in request"
-            );
+            assert_eq!(parse_err(bad), "unbalanced quotes in request");
         }
     }
 
@@ -458,11 +447,7 @@ mod tests {
             unauthenticated: true,
             ..Limits::default()
         };
-        let run = |input: &[u8]| {
-            let mut p = RequestParser::new();
-            let mut buf = BytesMut::from(input);
-            p.parse(&mut buf, &limits).map(|r| r.is_some())
-        };
+        let run = |input: &[u8]| parse_once(input, &limits);
         assert_eq!(
             run(b"*11\r\n").unwrap_err().0,
             "unauthenticated multibulk length"
@@ -481,11 +466,7 @@ mod tests {
             max_bulk_len: 10,
             ..Limits::default()
         };
-        let run = |input: &[u8]| {
-            let mut p = RequestParser::new();
-            let mut buf = BytesMut::from(input);
-            p.parse(&mut buf, &limits).map(|r| r.is_some())
-        };
+        let run = |input: &[u8]| parse_once(input, &limits);
         let long = [b'a'; 65];
         assert_eq!(run(&long).unwrap_err().0, "too big inline request");
         assert_eq!(run(&long[..64]), Ok(false));
