@@ -396,7 +396,7 @@ fn active_expiry_reclaims_untouched_keys() {
                 .arg(format!("v{i}"))
                 .arg(&value)
                 .arg("PX")
-                .arg(300)
+                .arg(3000)
                 .ignore();
         }
         for i in 0..100 {
@@ -410,7 +410,7 @@ fn active_expiry_reclaims_untouched_keys() {
     for db in ["0", "3"] {
         let _: () = q(&mut c, &["SELECT", db]);
         assert!(
-            wait_for(Duration::from_secs(5), || q::<i64>(&mut c, &["DBSIZE"])
+            wait_for(Duration::from_secs(15), || q::<i64>(&mut c, &["DBSIZE"])
                 == 100),
             "db{db}: volatile keys not reclaimed, dbsize {}",
             q::<i64>(&mut c, &["DBSIZE"])

@@ -68,36 +68,45 @@ impl Server {
 
     /// Starts with an optional config file path first.
     pub fn start_with(config: Option<&std::path::Path>, extra: &[&str]) -> Server {
-        let port = free_port();
-        let dir = std::env::temp_dir().join(format!("vigil-test-{}-{}", std::process::id(), port));
-        let _ = std::fs::create_dir_all(&dir);
-        let mut cmd = match against_redis() {
-            Some(bin) => Command::new(bin),
-            None => {
-                let mut c = Command::new(vigil_bin());
-                c.arg("server");
-                c
+        // A port that was free when picked can be taken by a parallel test before the server
+        // binds it; the server then exits, and we try again on another port.
+        for _ in 0..5 {
+            let port = free_port();
+            let dir =
+                std::env::temp_dir().join(format!("vigil-test-{}-{}", std::process::id(), port));
+            let _ = std::fs::create_dir_all(&dir);
+            let mut cmd = match against_redis() {
+                Some(bin) => Command::new(bin),
+                None => {
+                    let mut c = Command::new(vigil_bin());
+                    c.arg("server");
+                    c
+                }
+            };
+            if let Some(c) = config {
+                cmd.arg(c);
             }
-        };
-        if let Some(c) = config {
-            cmd.arg(c);
+            cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1"]);
+            cmd.args(["--dir", dir.to_str().unwrap_or(".")]);
+            if against_redis().is_some() {
+                cmd.args(["--save", ""]);
+            }
+            cmd.args(extra);
+            cmd.stdout(Stdio::null()).stderr(Stdio::null());
+            let child = cmd.spawn().expect("spawn vigil");
+            let mut s = Server { port, child, dir };
+            if s.wait_ready() {
+                return s;
+            }
         }
-        cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1"]);
-        cmd.args(["--dir", dir.to_str().unwrap_or(".")]);
-        if against_redis().is_some() {
-            cmd.args(["--save", ""]);
-        }
-        cmd.args(extra);
-        cmd.stdout(Stdio::null()).stderr(Stdio::null());
-        let child = cmd.spawn().expect("spawn vigil");
-        let s = Server { port, child, dir };
-        s.wait_ready();
-        s
+        panic!("vigil server did not start after 5 attempts");
     }
 
-    fn wait_ready(&self) {
+    /// Waits until the server answers; false if our child exited first (port taken).
+    fn wait_ready(&mut self) -> bool {
+        let port = self.port;
         let answers_ping = || {
-            let Ok(mut c) = TcpStream::connect(("127.0.0.1", self.port)) else {
+            let Ok(mut c) = TcpStream::connect(("127.0.0.1", port)) else {
                 return false;
             };
             let _ = c.write_all(b"PING\r\n");
@@ -105,9 +114,20 @@ impl Server {
             let _ = c.set_read_timeout(Some(Duration::from_secs(1)));
             matches!(c.read(&mut buf), Ok(n) if n > 0)
         };
-        if !wait_for(Duration::from_secs(10), answers_ping) {
-            panic!("vigil server on port {} did not start", self.port);
+        let child = &mut self.child;
+        let mut exited = false;
+        let up = wait_for(Duration::from_secs(10), || {
+            if matches!(child.try_wait(), Ok(Some(_))) {
+                exited = true;
+                return true;
+            }
+            answers_ping()
+        });
+        if !up {
+            panic!("vigil server on port {port} did not start");
         }
+        // Answering is not enough: another test's server may own the port.
+        !exited && matches!(self.child.try_wait(), Ok(None))
     }
 
     /// A redis-rs client.
