@@ -140,6 +140,12 @@ async fn serve(config: ServerConfig) -> i32 {
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     let port = server.config.port;
+    if let Some(pidfile) = &server.config.pidfile {
+        // Like Redis, a pidfile is written even in the foreground; failure is only a warning.
+        if let Err(e) = std::fs::write(pidfile, format!("{}\n", std::process::id())) {
+            tracing::warn!("Failed to write PID file '{pidfile}': {e}");
+        }
+    }
     let server: SharedServer = Rc::new(RefCell::new(server));
     server.borrow_mut().self_ref = Rc::downgrade(&server);
     tracing::info!(
@@ -214,6 +220,9 @@ fn finish_shutdown(server: &SharedServer, _mode: ShutdownMode) -> i32 {
     tracing::warn!("User requested shutdown...");
     for entry in srv.clients.by_id.values() {
         let _ = entry.shared.tx.send(super::client::Outbound::Kill);
+    }
+    if let Some(pidfile) = &srv.config.pidfile {
+        let _ = std::fs::remove_file(pidfile);
     }
     tracing::warn!("vigil is now ready to exit, bye bye...");
     0

@@ -71,13 +71,29 @@ fn config_set(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     let before = ctx.srv.config.clone();
     match ctx.srv.config.set(&pairs) {
         Ok(changed) => match ctx.srv.apply_config_changes(&changed) {
-            Ok(()) => Reply::Ok,
+            Ok(()) => {
+                warn_not_supported(&changed);
+                Reply::Ok
+            }
             Err(e) => {
                 ctx.srv.config = before;
                 Reply::err(e)
             }
         },
         Err(e) => Reply::err(e),
+    }
+}
+
+/// Says in the log, not silently, when CONFIG SET changed a directive we keep but do not act on.
+fn warn_not_supported(changed: &[String]) {
+    for name in changed {
+        if crate::config::registry::lookup(name.as_bytes())
+            .is_some_and(|d| d.category == crate::config::Category::NotYetSupported)
+        {
+            tracing::warn!(
+                "CONFIG SET '{name}' is accepted but not supported yet by vigil: it has no effect"
+            );
+        }
     }
 }
 
