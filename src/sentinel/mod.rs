@@ -4,4 +4,5 @@
 //! (`core`, fed inputs and virtual time, returns actions) and the tokio layer that owns sockets,
 //! timers, scripts and the config file.
 
+pub mod core;
 pub mod proto;
