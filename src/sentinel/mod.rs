@@ -5,6 +5,7 @@
 //! timers, scripts and the config file (`link`, `scripts`, `runtime`; sentinel.conf loading
 //! and rewriting live in `crate::config`).
 
+pub mod core;
 pub mod link;
 pub mod proto;
 pub mod scripts;

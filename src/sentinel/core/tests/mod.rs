@@ -1,0 +1,1 @@
+//! Deterministic state-machine tests with virtual time.
