@@ -168,6 +168,8 @@ pub struct Proc {
     program: PathBuf,
     /// Which flavor.
     pub flavor: Flavor,
+    /// redis-cli authentication arguments for this process.
+    pub auth: Vec<String>,
 }
 
 impl Proc {
@@ -224,9 +226,11 @@ impl Proc {
         (r("stdout.log"), r("stderr.log"))
     }
 
-    /// Runs redis-cli against it.
+    /// Runs redis-cli against it (authenticated when it needs a password).
     pub fn cli(&self, args: &[&str]) -> String {
-        cli(self.port, args)
+        let mut all: Vec<&str> = self.auth.iter().map(String::as_str).collect();
+        all.extend_from_slice(args);
+        cli(self.port, &all)
     }
 }
 
@@ -239,6 +243,26 @@ impl Drop for Proc {
         self.kill9();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// redis-cli arguments that authenticate like a data node started with `args` expects:
+/// `--masteruser`/`--masterauth` (the ACL user replicas use) or `--requirepass`.
+fn cli_auth(args: &[&str]) -> Vec<String> {
+    let after = |name: &str| {
+        args.windows(2)
+            .find(|w| w[0] == name)
+            .map(|w| w[1].to_string())
+    };
+    let mut out = Vec::new();
+    if let (Some(user), Some(pass)) = (after("--masteruser"), after("--masterauth")) {
+        out = vec!["--user".into(), user, "--pass".into(), pass];
+    } else if let Some(pass) = after("--requirepass") {
+        out = vec!["-a".into(), pass];
+    }
+    if !out.is_empty() {
+        out.push("--no-auth-warning".into());
+    }
+    out
 }
 
 /// Starts Debian's redis-server on a fresh port; `extra` are more `--directive value` words.
@@ -274,6 +298,7 @@ pub fn redis_server(extra: &[&str]) -> Proc {
         cmd,
         program: PathBuf::from("redis-server"),
         flavor: Flavor::Redis,
+        auth: cli_auth(extra),
     };
     p.spawn();
     p
@@ -295,6 +320,12 @@ pub fn sentinel(flavor: Flavor, port: u16, body: &str) -> Proc {
             vec![conf.display().to_string()],
         ),
     };
+    let words: Vec<&str> = body.split_whitespace().collect();
+    let auth = words
+        .windows(2)
+        .find(|w| w[0] == "requirepass")
+        .map(|w| cli_auth(&["--requirepass", w[1]]))
+        .unwrap_or_default();
     let mut p = Proc {
         port,
         dir,
@@ -302,6 +333,7 @@ pub fn sentinel(flavor: Flavor, port: u16, body: &str) -> Proc {
         cmd,
         program,
         flavor,
+        auth,
     };
     p.spawn();
     p
@@ -315,4 +347,167 @@ pub fn sentinel_conf(p: &Proc) -> PathBuf {
 /// Reads a file, empty when missing.
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// The master name every test group uses.
+pub const MASTER: &str = "mymaster";
+
+/// Field/value pairs of a RESP2 map printed by redis-cli (one item per line).
+pub fn kv(text: &str) -> Vec<(String, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    lines
+        .chunks(2)
+        .filter(|c| c.len() == 2)
+        .map(|c| (c[0].to_string(), c[1].to_string()))
+        .collect()
+}
+
+/// One field of a `SENTINEL MASTER`-style reply.
+pub fn field(text: &str, name: &str) -> Option<String> {
+    kv(text)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+/// One `name:value` line of an INFO reply.
+pub fn info_field(info: &str, name: &str) -> Option<String> {
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+        .map(|v| v.trim().to_string())
+}
+
+/// A master with `replicas` replicas (Debian redis-server), replication links up.
+pub fn data_nodes(replicas: usize, extra: &[&str]) -> (Proc, Vec<Proc>) {
+    let master = redis_server(extra);
+    let mp = master.port.to_string();
+    let mut reps = Vec::new();
+    for _ in 0..replicas {
+        let mut args: Vec<&str> = vec!["--replicaof", "127.0.0.1", &mp];
+        args.extend_from_slice(extra);
+        reps.push(redis_server(&args));
+    }
+    for r in &reps {
+        wait_for(Duration::from_secs(15), "replication link up", || {
+            (info_field(&r.cli(&["INFO", "replication"]), "master_link_status").as_deref()
+                == Some("up"))
+            .then_some(())
+        });
+    }
+    (master, reps)
+}
+
+/// Per-master lines of a test group: fast failure detection and a short failover timeout.
+pub fn monitor_lines(master_port: u16, quorum: usize) -> String {
+    format!(
+        "sentinel monitor {MASTER} 127.0.0.1 {master_port} {quorum}\n\
+         sentinel down-after-milliseconds {MASTER} 1000\n\
+         sentinel failover-timeout {MASTER} 4000\n"
+    )
+}
+
+/// Shortens the sentinel timers a test waits on (both implementations take SENTINEL DEBUG).
+pub fn speed_up(p: &Proc) {
+    let out = p.cli(&[
+        "SENTINEL",
+        "DEBUG",
+        "info-period",
+        "1000",
+        "publish-period",
+        "500",
+    ]);
+    assert_eq!(out, "OK", "SENTINEL DEBUG on port {}", p.port);
+}
+
+/// Starts one sentinel per flavor on fresh ports with the same body, sped up.
+pub fn sentinels(flavors: &[Flavor], body: &str) -> Vec<Proc> {
+    flavors
+        .iter()
+        .map(|&f| {
+            let s = sentinel(f, free_port(), body);
+            speed_up(&s);
+            s
+        })
+        .collect()
+}
+
+/// `SENTINEL GET-MASTER-ADDR-BY-NAME` as (ip, port).
+pub fn master_addr(s: &Proc) -> Option<(String, u16)> {
+    let out = s.cli(&["SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER]);
+    let mut it = out.lines();
+    let ip = it.next()?.to_string();
+    let p = it.next()?.parse().ok()?;
+    Some((ip, p))
+}
+
+/// Waits until every live sentinel knows `replicas` replicas and all the other sentinels.
+pub fn wait_discovery(sentinels: &[&Proc], replicas: usize) {
+    let others = sentinels.len() - 1;
+    for s in sentinels {
+        wait_for(
+            Duration::from_secs(30),
+            &format!("sentinel {} to discover the group", s.port),
+            || {
+                let m = s.cli(&["SENTINEL", "MASTER", MASTER]);
+                let slaves: usize = field(&m, "num-slaves")?.parse().ok()?;
+                let sents: usize = field(&m, "num-other-sentinels")?.parse().ok()?;
+                (slaves == replicas && sents == others).then_some(())
+            },
+        );
+    }
+}
+
+/// Waits until every given sentinel reports `port` as the master's port.
+pub fn wait_master_port(sentinels: &[&Proc], port: u16, timeout: Duration) {
+    for s in sentinels {
+        wait_for(
+            timeout,
+            &format!("sentinel {} to report master port {port}", s.port),
+            || (master_addr(s).map(|a| a.1) == Some(port)).then_some(()),
+        );
+    }
+}
+
+/// Waits until all sentinels agree on a master different from `old`; returns its port.
+pub fn wait_new_master(sentinels: &[&Proc], old: u16, timeout: Duration) -> u16 {
+    let first = wait_for(timeout, "a new master", || {
+        master_addr(sentinels[0]).map(|a| a.1).filter(|p| *p != old)
+    });
+    wait_master_port(sentinels, first, timeout);
+    first
+}
+
+/// Waits until a data node replicates from `master_port` with its link up.
+pub fn wait_replica_of(node: &Proc, master_port: u16, timeout: Duration) {
+    wait_for(
+        timeout,
+        &format!("{} to replicate from {master_port}", node.port),
+        || {
+            let info = node.cli(&["INFO", "replication"]);
+            let ok = info_field(&info, "role").as_deref() == Some("slave")
+                && info_field(&info, "master_port").as_deref() == Some(&master_port.to_string())
+                && info_field(&info, "master_link_status").as_deref() == Some("up");
+            ok.then_some(())
+        },
+    );
+}
+
+/// Waits until a data node says it is a master.
+pub fn wait_role_master(node: &Proc, timeout: Duration) {
+    wait_for(timeout, &format!("{} to be master", node.port), || {
+        (info_field(&node.cli(&["INFO", "replication"]), "role").as_deref() == Some("master"))
+            .then_some(())
+    });
+}
+
+/// Asserts a vigil sentinel wrote nothing on stderr.
+pub fn assert_quiet_stderr(p: &Proc) {
+    if p.flavor == Flavor::Vigil {
+        let (_, err) = p.logs();
+        assert!(
+            err.trim().is_empty(),
+            "stderr of sentinel {}: {err}",
+            p.port
+        );
+    }
 }

@@ -1,0 +1,138 @@
+//! Process-level failovers: three `vigil sentinel`s supervising Debian's redis-server 7.0.15
+//! (a master and two replicas) on loopback ports, with down-after 1000 ms.
+
+mod sentinel_common;
+
+use std::time::Duration;
+
+use sentinel_common::*;
+
+const LONG: Duration = Duration::from_secs(40);
+
+fn group(quorum: usize) -> (Proc, Vec<Proc>, Vec<Proc>) {
+    let (master, replicas) = data_nodes(2, &[]);
+    let body = monitor_lines(master.port, quorum);
+    let s = sentinels(&[Flavor::Vigil, Flavor::Vigil, Flavor::Vigil], &body);
+    {
+        let refs: Vec<&Proc> = s.iter().collect();
+        wait_discovery(&refs, 2);
+    }
+    (master, replicas, s)
+}
+
+/// After a failover: the promoted replica is master, the other one follows it, and every
+/// sentinel's config file names it.
+fn check_switched(replicas: &[Proc], sentinels: &[&Proc], new: u16) {
+    let promoted = replicas
+        .iter()
+        .find(|r| r.port == new)
+        .expect("the new master is one of the replicas");
+    wait_role_master(promoted, LONG);
+    for r in replicas.iter().filter(|r| r.port != new) {
+        wait_replica_of(r, new, LONG);
+    }
+    for s in sentinels {
+        wait_for(LONG, "config file to name the new master", || {
+            read(&sentinel_conf(s))
+                .contains(&format!("sentinel monitor {MASTER} 127.0.0.1 {new} "))
+                .then_some(())
+        });
+    }
+}
+
+#[test]
+fn kill9_of_master_fails_over_and_old_master_rejoins_as_replica() {
+    let (mut master, replicas, s) = group(2);
+    let refs: Vec<&Proc> = s.iter().collect();
+    let old = master.port;
+    master.kill9();
+    let new = wait_new_master(&refs, old, LONG);
+    check_switched(&replicas, &refs, new);
+    // The old master comes back as a master; the sentinels turn it into a replica.
+    master.restart();
+    wait_replica_of(&master, new, LONG);
+    for p in &refs {
+        wait_for(LONG, "old master listed as replica", || {
+            let reps = p.cli(&["SENTINEL", "REPLICAS", MASTER]);
+            reps.contains(&old.to_string()).then_some(())
+        });
+        assert_quiet_stderr(p);
+    }
+}
+
+#[test]
+fn sigstop_of_master_fails_over_and_it_rejoins_after_sigcont() {
+    let (master, replicas, s) = group(2);
+    let refs: Vec<&Proc> = s.iter().collect();
+    let old = master.port;
+    signal(master.pid(), "STOP");
+    let new = wait_new_master(&refs, old, LONG);
+    check_switched(&replicas, &refs, new);
+    signal(master.pid(), "CONT");
+    wait_replica_of(&master, new, LONG);
+}
+
+#[test]
+fn manual_failover_promotes_a_replica() {
+    let (master, replicas, s) = group(2);
+    let refs: Vec<&Proc> = s.iter().collect();
+    let old = master.port;
+    assert_eq!(s[1].cli(&["SENTINEL", "FAILOVER", MASTER]), "OK");
+    let new = wait_new_master(&refs, old, LONG);
+    check_switched(&replicas, &refs, new);
+    // The old master is alive: sentinels convert it into a replica of the new one.
+    wait_replica_of(&master, new, LONG);
+    assert_eq!(
+        s[0].cli(&["SENTINEL", "FAILOVER", "nosuch"]),
+        "ERR No such master with that name"
+    );
+}
+
+#[test]
+fn no_failover_when_the_majority_of_sentinels_is_down() {
+    // Quorum 1: the last sentinel alone sees the master objectively down, but cannot be
+    // authorised by a majority of the three sentinels it knows.
+    let (mut master, replicas, mut s) = group(1);
+    let old = master.port;
+    s[1].kill9();
+    s[2].kill9();
+    master.kill9();
+    wait_for(
+        Duration::from_secs(30),
+        "the failover attempt to be aborted",
+        || {
+            s[0].logs()
+                .0
+                .contains("-failover-abort-not-elected")
+                .then_some(())
+        },
+    );
+    assert_eq!(master_addr(&s[0]).map(|a| a.1), Some(old));
+    for r in &replicas {
+        assert_eq!(
+            info_field(&r.cli(&["INFO", "replication"]), "role").as_deref(),
+            Some("slave")
+        );
+    }
+}
+
+#[test]
+fn sentinel_down_during_failover_learns_the_new_config_on_restart() {
+    let (mut master, replicas, mut s) = group(2);
+    let old = master.port;
+    s[2].kill9();
+    master.kill9();
+    let new = {
+        let live: Vec<&Proc> = s[..2].iter().collect();
+        wait_new_master(&live, old, LONG)
+    };
+    check_switched(&replicas, &[&s[0], &s[1]], new);
+    s[2].restart();
+    speed_up(&s[2]);
+    wait_master_port(&[&s[2]], new, LONG);
+    wait_for(LONG, "restarted sentinel to persist the new master", || {
+        read(&sentinel_conf(&s[2]))
+            .contains(&format!("sentinel monitor {MASTER} 127.0.0.1 {new} "))
+            .then_some(())
+    });
+}
