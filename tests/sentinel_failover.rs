@@ -20,17 +20,11 @@ fn group(quorum: usize) -> (Proc, Vec<Proc>, Vec<Proc>) {
     (master, replicas, s)
 }
 
-/// After a failover: the promoted replica is master, the other one follows it, and every
-/// sentinel's config file names it.
-fn check_switched(replicas: &[Proc], sentinels: &[&Proc], new: u16) {
-    let promoted = replicas
-        .iter()
-        .find(|r| r.port == new)
-        .expect("the new master is one of the replicas");
-    wait_role_master(promoted, LONG);
-    for r in replicas.iter().filter(|r| r.port != new) {
-        wait_replica_of(r, new, LONG);
-    }
+/// After a failover: the sentinels agree on a promoted replica, the other replica follows it,
+/// and every sentinel's config file names it. Returns its port.
+fn check_switched(replicas: &[Proc], sentinels: &[&Proc], old: u16) -> u16 {
+    let nodes: Vec<&Proc> = replicas.iter().collect();
+    let new = wait_converged(sentinels, &nodes, old, LONG);
     for s in sentinels {
         wait_for(LONG, "config file to name the new master", || {
             read(&sentinel_conf(s))
@@ -38,6 +32,7 @@ fn check_switched(replicas: &[Proc], sentinels: &[&Proc], new: u16) {
                 .then_some(())
         });
     }
+    new
 }
 
 #[test]
@@ -46,8 +41,7 @@ fn kill9_of_master_fails_over_and_old_master_rejoins_as_replica() {
     let refs: Vec<&Proc> = s.iter().collect();
     let old = master.port;
     master.kill9();
-    let new = wait_new_master(&refs, old, LONG);
-    check_switched(&replicas, &refs, new);
+    let new = check_switched(&replicas, &refs, old);
     // The old master comes back as a master; the sentinels turn it into a replica.
     master.restart();
     wait_replica_of(&master, new, LONG);
@@ -66,8 +60,7 @@ fn sigstop_of_master_fails_over_and_it_rejoins_after_sigcont() {
     let refs: Vec<&Proc> = s.iter().collect();
     let old = master.port;
     signal(master.pid(), "STOP");
-    let new = wait_new_master(&refs, old, LONG);
-    check_switched(&replicas, &refs, new);
+    let new = check_switched(&replicas, &refs, old);
     signal(master.pid(), "CONT");
     wait_replica_of(&master, new, LONG);
 }
@@ -78,8 +71,7 @@ fn manual_failover_promotes_a_replica() {
     let refs: Vec<&Proc> = s.iter().collect();
     let old = master.port;
     assert_eq!(s[1].cli(&["SENTINEL", "FAILOVER", MASTER]), "OK");
-    let new = wait_new_master(&refs, old, LONG);
-    check_switched(&replicas, &refs, new);
+    let new = check_switched(&replicas, &refs, old);
     // The old master is alive: sentinels convert it into a replica of the new one.
     wait_replica_of(&master, new, LONG);
     assert_eq!(
@@ -122,11 +114,7 @@ fn sentinel_down_during_failover_learns_the_new_config_on_restart() {
     let old = master.port;
     s[2].kill9();
     master.kill9();
-    let new = {
-        let live: Vec<&Proc> = s[..2].iter().collect();
-        wait_new_master(&live, old, LONG)
-    };
-    check_switched(&replicas, &[&s[0], &s[1]], new);
+    let new = check_switched(&replicas, &[&s[0], &s[1]], old);
     s[2].restart();
     speed_up(&s[2]);
     wait_master_port(&[&s[2]], new, LONG);

@@ -241,7 +241,10 @@ impl Drop for Proc {
             signal(c.id(), "CONT");
         }
         self.kill9();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        // VIGIL_KEEP_TEST_DIRS=1 keeps configs and logs for a post-mortem.
+        if std::env::var_os("VIGIL_KEEP_TEST_DIRS").is_none() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
@@ -510,4 +513,37 @@ pub fn assert_quiet_stderr(p: &Proc) {
             p.port
         );
     }
+}
+
+/// Waits until the group has converged away from `old`: every sentinel names the same master,
+/// that node says it is a master, and every other node in `nodes` replicates from it with its
+/// link up. Tolerates a second failover on the way (it only checks where things end up).
+/// Returns the master's port.
+pub fn wait_converged(sentinels: &[&Proc], nodes: &[&Proc], old: u16, timeout: Duration) -> u16 {
+    wait_for(timeout, "the group to converge on a new master", || {
+        let m = master_addr(sentinels[0])?.1;
+        if m == old {
+            return None;
+        }
+        for s in &sentinels[1..] {
+            if master_addr(s)?.1 != m {
+                return None;
+            }
+        }
+        for n in nodes {
+            let info = n.cli(&["INFO", "replication"]);
+            let role = info_field(&info, "role")?;
+            if n.port == m {
+                if role != "master" {
+                    return None;
+                }
+            } else if role != "slave"
+                || info_field(&info, "master_port")? != m.to_string()
+                || info_field(&info, "master_link_status")? != "up"
+            {
+                return None;
+            }
+        }
+        Some(m)
+    })
 }
