@@ -48,8 +48,12 @@ pub struct FakeNode {
     pub sync_delay: u64,
     /// When the replication link went down (for master_link_down_since_seconds).
     pub link_down_since: Option<u64>,
-    /// Every command received, for assertions: (conn key, args).
-    pub log: Vec<Vec<String>>,
+    /// Every command received, for assertions: (time, args).
+    pub log: Vec<(u64, Vec<String>)>,
+    /// SLAVEOF is accepted but has no effect.
+    pub ignore_slaveof: bool,
+    /// PING gets no answer at all.
+    pub ping_hangs: bool,
     /// Commands queued by MULTI per connection key.
     pub multi: Vec<((usize, u64), Vec<Vec<Bytes>>)>,
     /// Restart counter (fresh run ids).
@@ -74,6 +78,8 @@ impl FakeNode {
             sync_delay: 300,
             link_down_since: None,
             log: Vec::new(),
+            ignore_slaveof: false,
+            ping_hangs: false,
             multi: Vec::new(),
             restarts: 0,
         }

@@ -662,6 +662,9 @@ impl World {
     }
 
     fn apply_slaveof(&mut self, node: usize, host: &str, port: &str) {
+        if self.nodes[node].ignore_slaveof {
+            return;
+        }
         let now = self.now;
         let n = &mut self.nodes[node];
         if host.eq_ignore_ascii_case("no") && port.eq_ignore_ascii_case("one") {
@@ -686,7 +689,7 @@ impl World {
     /// Executes one command on a data node; None = no reply (hang).
     fn node_command(&mut self, node: usize, s: usize, conn: u64, args: &[Bytes]) -> Option<Reply> {
         let sargs = lossless(args);
-        self.nodes[node].log.push(sargs.clone());
+        self.nodes[node].log.push((self.now, sargs.clone()));
         let cmd = sargs
             .first()
             .map(|c| c.to_ascii_uppercase())
@@ -711,11 +714,12 @@ impl World {
             }
             "EXEC" => Some(Reply::err("ERR EXEC without MULTI")),
             _ => {
-                let r = self.exec_one(node, key, args);
-                if cmd == "INFO" && self.nodes[node].info_hangs {
+                if (cmd == "INFO" && self.nodes[node].info_hangs)
+                    || (cmd == "PING" && self.nodes[node].ping_hangs)
+                {
                     return None;
                 }
-                Some(r)
+                Some(self.exec_one(node, key, args))
             }
         }
     }
