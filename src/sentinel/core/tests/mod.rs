@@ -242,24 +242,23 @@ impl Solo {
     /// Answers every unanswered command to `port` whose name is `cmd` (case-insensitive)
     /// with `reply(args)`; returns how many.
     pub fn answer(&mut self, port: u16, cmd: &str, reply: impl Fn(&[String]) -> Reply) -> usize {
-        let mut n = 0;
-        let mut i = 0;
-        while i < self.sends.len() {
-            let (conn, tag, a) = self.sends[i].clone();
-            if self.port_of(conn) == port && a[0].eq_ignore_ascii_case(cmd) {
-                self.sends.remove(i);
-                let r = reply(&a);
-                self.input(Input::Reply {
-                    id: conn,
-                    tag,
-                    reply: r,
-                });
-                n += 1;
-            } else {
-                i += 1;
-            }
+        // Only the commands pending now: answering may make the core send more.
+        let mine: Vec<(u64, u64, Vec<String>)> = self
+            .sends
+            .iter()
+            .filter(|(conn, _, a)| self.port_of(*conn) == port && a[0].eq_ignore_ascii_case(cmd))
+            .cloned()
+            .collect();
+        for (conn, tag, a) in &mine {
+            self.sends.retain(|s| !(s.0 == *conn && s.1 == *tag));
+            let r = reply(a);
+            self.input(Input::Reply {
+                id: *conn,
+                tag: *tag,
+                reply: r,
+            });
         }
-        n
+        mine.len()
     }
 
     /// Drops unanswered commands to `port` (they will never be answered).
