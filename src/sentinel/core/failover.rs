@@ -333,7 +333,12 @@ impl SentinelCore {
             self.abort_failover(m);
             return;
         };
-        if self.is_disconnected(Loc::Replica(m, r)) {
+        // A connection still being established cannot carry the transaction yet (Redis
+        // would queue it): wait as for a disconnected replica.
+        let reachable = self
+            .link_of(Loc::Replica(m, r))
+            .is_some_and(|l| !l.disconnected && l.cc.is_up());
+        if !reachable {
             let master = &self.masters[m];
             if self.now - master.failover_state_change_time > master.failover_timeout {
                 self.event_at(

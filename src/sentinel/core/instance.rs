@@ -488,7 +488,7 @@ impl super::SentinelCore {
             return Err(CreateError::Duplicate);
         }
         let id = self.alloc_id();
-        let link = self.new_link();
+        let link = self.new_link(true);
         let inst = Instance::new(
             id,
             MASTER,
@@ -516,7 +516,7 @@ impl super::SentinelCore {
             return Err(CreateError::Duplicate);
         }
         let id = self.alloc_id();
-        let link = self.new_link();
+        let link = self.new_link(true);
         let down_after = self.masters[m].inst.down_after_period;
         let inst = Instance::new(id, SLAVE, name.clone(), addr, link, down_after, self.now);
         let (idx, _) = self.masters[m].replicas.insert_full(name, inst);
@@ -537,7 +537,7 @@ impl super::SentinelCore {
             return Err(CreateError::Duplicate);
         }
         let id = self.alloc_id();
-        let link = self.new_link();
+        let link = self.new_link(false);
         let down_after = self.masters[m].inst.down_after_period;
         let mut inst = Instance::new(
             id,
