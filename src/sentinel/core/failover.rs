@@ -96,6 +96,15 @@ impl SentinelCore {
         let master = &mut self.masters[m];
         master.failover_start_time = now + jitter;
         master.failover_state_change_time = now;
+        master.failover_info_since = now;
+        if self.fast {
+            // Deviation (latency): Redis starts polling replicas every second once the
+            // failover is in progress and selects one ticks later; we ask them right away so
+            // that fresh INFO is at hand when the election completes.
+            for r in 0..self.masters[m].replicas.len() {
+                self.send_info(Loc::Replica(m, r));
+            }
+        }
     }
 
     /// `sentinelStartFailoverIfNeeded`: ODOWN, no failover in progress, and none attempted
@@ -241,8 +250,40 @@ impl SentinelCore {
         );
     }
 
+    /// Fast mode: whether selection should wait for INFO still expected from a reachable
+    /// replica (at most one ping period after entering select_slave). Redis selects a few
+    /// ticks after the failover started, by which time its one-second INFO polling has
+    /// refreshed the replicas; selecting earlier must not use older data.
+    fn waiting_for_fresh_info(&mut self, m: usize) -> bool {
+        let now = self.now;
+        let master = &self.masters[m];
+        if now - master.failover_state_change_time >= self.tun.ping_period {
+            return false;
+        }
+        let since = master.failover_info_since;
+        let mut waiting = false;
+        for r in 0..self.masters[m].replicas.len() {
+            let ri = &self.masters[m].replicas[r];
+            if ri.flags & (S_DOWN | O_DOWN) != 0 || ri.info_refresh >= since {
+                continue;
+            }
+            let loc = Loc::Replica(m, r);
+            if self.is_disconnected(loc) {
+                continue;
+            }
+            waiting = true;
+            if self.link_of(loc).is_some_and(|l| l.pending_commands == 0) {
+                self.send_info(loc);
+            }
+        }
+        waiting
+    }
+
     /// select_slave: pick the replica or abort.
     fn failover_select_slave(&mut self, m: usize) {
+        if self.fast && self.waiting_for_fresh_info(m) {
+            return;
+        }
         match self.select_slave(m) {
             None => {
                 self.event_at(
@@ -292,7 +333,12 @@ impl SentinelCore {
             self.abort_failover(m);
             return;
         };
-        if self.is_disconnected(Loc::Replica(m, r)) {
+        // A connection still being established cannot carry the transaction yet (Redis
+        // would queue it): wait as for a disconnected replica.
+        let reachable = self
+            .link_of(Loc::Replica(m, r))
+            .is_some_and(|l| !l.disconnected && l.cc.is_up());
+        if !reachable {
             let master = &self.masters[m];
             if self.now - master.failover_state_change_time > master.failover_timeout {
                 self.event_at(

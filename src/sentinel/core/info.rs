@@ -151,6 +151,7 @@ impl SentinelCore {
         let Loc::Replica(_, r) = loc else {
             return;
         };
+        let name = self.inst(loc).name.clone();
         let flags = self.inst(loc).flags;
         if flags & SLAVE != 0 && role == Role::Master {
             let master = &self.masters[m];
@@ -195,6 +196,17 @@ impl SentinelCore {
                 }
             }
         }
+        if self.fast
+            && self.masters[m].inst.flags & FAILOVER_IN_PROGRESS != 0
+            && self.masters[m].failover_state == FailoverState::SelectSlave
+        {
+            // Fast mode: selection was waiting for this INFO.
+            self.failover_state_machine(m);
+        }
+        let Some(r) = self.masters[m].replicas.get_index_of(&name) else {
+            return;
+        };
+        let loc = Loc::Replica(m, r);
         let flags = self.inst(loc).flags;
         if flags & SLAVE != 0 && role == Role::Slave && flags & (RECONF_SENT | RECONF_INPROG) != 0 {
             let promoted = self.masters[m].promoted_replica().map(|p| p.addr.clone());

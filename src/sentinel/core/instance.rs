@@ -380,6 +380,8 @@ pub struct Master {
     pub failover_start_time: i64,
     /// failover-timeout.
     pub failover_timeout: i64,
+    /// When the current failover attempt began (INFO from replicas newer than this is fresh).
+    pub failover_info_since: i64,
     /// `failover_start_time` value for which "Next failover delay" was logged.
     pub failover_delay_logged: i64,
     /// Name (key in `replicas`) of the replica being promoted.
@@ -408,6 +410,7 @@ impl Master {
             failover_state_change_time: 0,
             failover_start_time: 0,
             failover_timeout,
+            failover_info_since: 0,
             failover_delay_logged: 0,
             promoted: None,
             notification_script: None,
@@ -485,7 +488,7 @@ impl super::SentinelCore {
             return Err(CreateError::Duplicate);
         }
         let id = self.alloc_id();
-        let link = self.new_link();
+        let link = self.new_link(true);
         let inst = Instance::new(
             id,
             MASTER,
@@ -513,7 +516,7 @@ impl super::SentinelCore {
             return Err(CreateError::Duplicate);
         }
         let id = self.alloc_id();
-        let link = self.new_link();
+        let link = self.new_link(true);
         let down_after = self.masters[m].inst.down_after_period;
         let inst = Instance::new(id, SLAVE, name.clone(), addr, link, down_after, self.now);
         let (idx, _) = self.masters[m].replicas.insert_full(name, inst);
@@ -534,7 +537,7 @@ impl super::SentinelCore {
             return Err(CreateError::Duplicate);
         }
         let id = self.alloc_id();
-        let link = self.new_link();
+        let link = self.new_link(false);
         let down_after = self.masters[m].inst.down_after_period;
         let mut inst = Instance::new(
             id,

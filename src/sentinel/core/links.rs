@@ -56,8 +56,11 @@ impl Conn {
 pub struct Link {
     /// Records using this link.
     pub refcount: i64,
-    /// True unless every needed connection is up.
+    /// A needed connection is missing (Redis's `disconnected`: a connection being
+    /// established counts as present, commands are only sent once it is up).
     pub disconnected: bool,
+    /// The link has a pub/sub connection (masters and replicas).
+    pub pubsub: bool,
     /// Commands sent and not yet answered on the command connection.
     pub pending_commands: i64,
     /// Command connection.
@@ -87,12 +90,18 @@ pub struct Link {
 }
 
 impl Link {
+    /// Recomputes `disconnected` from the connection states.
+    pub fn update_disconnected(&mut self) {
+        self.disconnected = self.cc == Conn::Closed || (self.pubsub && self.pc == Conn::Closed);
+    }
+
     /// `createInstanceLink`: disconnected, with a "pending ping" since now so that a never
     /// reachable instance still goes down after down-after-milliseconds.
-    pub fn new(now: i64) -> Link {
+    pub fn new(now: i64, pubsub: bool) -> Link {
         Link {
             refcount: 1,
             disconnected: true,
+            pubsub,
             pending_commands: 0,
             cc: Conn::Closed,
             pc: Conn::Closed,
@@ -158,10 +167,10 @@ impl SentinelCore {
         self.next_id
     }
 
-    /// Creates a new link and returns its id.
-    pub(crate) fn new_link(&mut self) -> LinkId {
+    /// Creates a new link (with a pub/sub connection for masters and replicas).
+    pub(crate) fn new_link(&mut self, pubsub: bool) -> LinkId {
         let id = self.alloc_id();
-        self.links.map.insert(id, Link::new(self.now));
+        self.links.map.insert(id, Link::new(self.now, pubsub));
         id
     }
 
@@ -197,7 +206,7 @@ impl SentinelCore {
             link.pending_commands = 0;
             link.ping_on_connect = false;
         }
-        link.disconnected = true;
+        link.update_disconnected();
         self.forget_conn(conn_id);
         self.out.push(Action::Close { id: conn_id, kind });
     }
@@ -294,6 +303,7 @@ impl SentinelCore {
                 link.pc_conn_time = now;
             }
         }
+        link.update_disconnected();
         self.links.conns.insert(conn_id, (link_id, kind));
         self.out.push(Action::Connect {
             id: conn_id,
@@ -485,9 +495,6 @@ impl SentinelCore {
             return;
         }
         let owners = self.owners_of(link_id);
-        let needs_pc = owners
-            .first()
-            .is_some_and(|&l| self.inst(l).flags & (MASTER | SLAVE) != 0);
         let Some(link) = self.links.map.get_mut(&link_id) else {
             return;
         };
@@ -510,9 +517,6 @@ impl SentinelCore {
                 link.pc_last_activity = self.now;
             }
         }
-        let was_disconnected = link.disconnected;
-        link.disconnected = !(link.cc.is_up() && (!needs_pc || link.pc.is_up()));
-        let now_connected = was_disconnected && !link.disconnected;
         let Some(&first) = owners.first() else {
             return;
         };
@@ -520,9 +524,9 @@ impl SentinelCore {
             // The PING Redis queued when it initiated the connection.
             self.send_ping(first);
         }
-        if now_connected {
-            // Redis considers a link usable as soon as it is initiated and queues INFO and
-            // hello on the next timer tick; we send them as soon as the link is really up.
+        if kind == LinkKind::Command {
+            // Redis queues INFO and hello on the timer tick after initiating the connection;
+            // we send them as soon as the connection is really up.
             for loc in owners {
                 self.send_periodic_commands(loc);
             }
@@ -550,7 +554,7 @@ impl SentinelCore {
             LinkKind::PubSub if link.pc.id() == Some(conn_id) => link.pc = Conn::Closed,
             _ => return,
         }
-        link.disconnected = true;
+        link.update_disconnected();
     }
 
     /// A reply to one of our commands.

@@ -229,11 +229,12 @@ impl SentinelCore {
                 "ok"
             };
             s.push_str(&format!(
-                "master{}:name={},status={},address={},slaves={},sentinels={}\r\n",
+                "master{}:name={},status={},address={}:{},slaves={},sentinels={}\r\n",
                 i,
                 m.inst.name,
                 status,
-                m.inst.addr.announce_with_port(self.announce_hostnames),
+                m.inst.addr.announce(self.announce_hostnames),
+                m.inst.addr.port,
                 m.replicas.len(),
                 m.sentinels.len() + 1
             ));
