@@ -41,10 +41,12 @@ fn kill9_of_master_fails_over_and_old_master_rejoins_as_replica() {
     let refs: Vec<&Proc> = s.iter().collect();
     let old = master.port;
     master.kill9();
-    let new = check_switched(&replicas, &refs, old);
+    check_switched(&replicas, &refs, old);
     // The old master comes back as a master; the sentinels turn it into a replica.
     master.restart();
-    wait_replica_of(&master, new, LONG);
+    let mut nodes: Vec<&Proc> = replicas.iter().collect();
+    nodes.push(&master);
+    wait_converged(&refs, &nodes, old, LONG);
     for p in &refs {
         wait_for(LONG, "old master listed as replica", || {
             let reps = p.cli(&["SENTINEL", "REPLICAS", MASTER]);
@@ -60,9 +62,11 @@ fn sigstop_of_master_fails_over_and_it_rejoins_after_sigcont() {
     let refs: Vec<&Proc> = s.iter().collect();
     let old = master.port;
     signal(master.pid(), "STOP");
-    let new = check_switched(&replicas, &refs, old);
+    check_switched(&replicas, &refs, old);
     signal(master.pid(), "CONT");
-    wait_replica_of(&master, new, LONG);
+    let mut nodes: Vec<&Proc> = replicas.iter().collect();
+    nodes.push(&master);
+    wait_converged(&refs, &nodes, old, LONG);
 }
 
 #[test]
@@ -71,9 +75,11 @@ fn manual_failover_promotes_a_replica() {
     let refs: Vec<&Proc> = s.iter().collect();
     let old = master.port;
     assert_eq!(s[1].cli(&["SENTINEL", "FAILOVER", MASTER]), "OK");
-    let new = check_switched(&replicas, &refs, old);
+    check_switched(&replicas, &refs, old);
     // The old master is alive: sentinels convert it into a replica of the new one.
-    wait_replica_of(&master, new, LONG);
+    let mut nodes: Vec<&Proc> = replicas.iter().collect();
+    nodes.push(&master);
+    wait_converged(&refs, &nodes, old, LONG);
     assert_eq!(
         s[0].cli(&["SENTINEL", "FAILOVER", "nosuch"]),
         "ERR No such master with that name"
