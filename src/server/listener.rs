@@ -191,7 +191,8 @@ async fn accept_loop(server: SharedServer, listener: TcpListener) {
     }
 }
 
-async fn wait_for_shutdown(server: &SharedServer) -> ShutdownMode {
+/// Waits for SHUTDOWN (the state's `shutdown`) or SIGTERM/SIGINT; the sentinel runtime shares it.
+pub async fn wait_for_shutdown(server: &SharedServer) -> ShutdownMode {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate()).ok();
     let mut int = signal(SignalKind::interrupt()).ok();

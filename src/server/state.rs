@@ -136,6 +136,8 @@ pub struct Server {
     pub replid: String,
     /// Previous replication id (all zeros when there is none).
     pub replid2: String,
+    /// The sentinel's state when running as `vigil sentinel` (core, links, scripts).
+    pub sentinel: Option<Box<crate::sentinel::runtime::SentinelState>>,
 }
 
 /// A random 40-hex-digit id (run id, replication id).
@@ -204,6 +206,7 @@ impl Server {
             latency: Default::default(),
             replid,
             replid2: "0".repeat(40),
+            sentinel: None,
         })
     }
 

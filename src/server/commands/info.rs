@@ -115,7 +115,8 @@ pub fn bytes_to_human(n: u64) -> String {
     format!("{n}B")
 }
 
-fn render_section(ctx: &mut Ctx, name: &str, out: &mut String) {
+/// Appends one section by name (nothing for unknown names); the sentinel's INFO reuses it.
+pub fn render_section(ctx: &mut Ctx, name: &str, out: &mut String) {
     match name {
         "server" => server_section(ctx.srv, out),
         "clients" => clients_section(ctx, out),
@@ -153,7 +154,11 @@ fn server_section(srv: &Server, out: &mut String) {
     field(out, "redis_git_sha1", "00000000");
     field(out, "redis_git_dirty", 0);
     field(out, "redis_build_id", build_id());
-    field(out, "redis_mode", "standalone");
+    let mode = match super::mode() {
+        super::Mode::Sentinel => "sentinel",
+        super::Mode::Server => "standalone",
+    };
+    field(out, "redis_mode", mode);
     field(out, "os", procfs::os_description());
     field(out, "arch_bits", usize::BITS);
     field(out, "monotonic_clock", "POSIX clock_gettime");

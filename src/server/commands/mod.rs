@@ -1,5 +1,7 @@
 //! Command implementations, one file per family, and the list the command table is built from.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::server::command::CommandSpec;
 
 pub mod acl;
@@ -54,3 +56,57 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     debug::COMMANDS,
     zsets::COMMANDS,
 ];
+
+/// Which command table the process serves. Like Redis, a sentinel's table is built from the same
+/// command definitions as the data node's, keeping the few a sentinel serves, plus the
+/// sentinel's own (SENTINEL, and its INFO, ROLE and PUBLISH).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// `vigil server`.
+    Server,
+    /// `vigil sentinel`.
+    Sentinel,
+}
+
+static SENTINEL_MODE: AtomicBool = AtomicBool::new(false);
+
+/// Selects the process's mode; must happen before the first command table or ACL use.
+pub fn set_mode(mode: Mode) {
+    SENTINEL_MODE.store(mode == Mode::Sentinel, Ordering::Relaxed);
+}
+
+/// The process's mode (HELLO's `mode`, INFO's `redis_mode`, which table to build).
+pub fn mode() -> Mode {
+    if SENTINEL_MODE.load(Ordering::Relaxed) {
+        Mode::Sentinel
+    } else {
+        Mode::Server
+    }
+}
+
+/// Data-node commands a sentinel serves as they are.
+pub const SENTINEL_SHARED: &[&str] = &[
+    "ping",
+    "subscribe",
+    "unsubscribe",
+    "psubscribe",
+    "punsubscribe",
+    "auth",
+    "hello",
+    "acl",
+    "client",
+    "command",
+    "shutdown",
+];
+
+/// The specs of a mode's command table, each defined once.
+pub fn specs(mode: Mode) -> Vec<&'static CommandSpec> {
+    let all = FAMILIES.iter().flat_map(|f| f.iter());
+    match mode {
+        Mode::Server => all.collect(),
+        Mode::Sentinel => all
+            .filter(|s| SENTINEL_SHARED.contains(&s.name))
+            .chain(crate::sentinel::commands::COMMANDS.iter())
+            .collect(),
+    }
+}
