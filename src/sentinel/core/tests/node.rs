@@ -5,6 +5,9 @@ use bytes::Bytes;
 
 use crate::resp::Reply;
 
+/// Commands queued by MULTI on one connection (sentinel, connection id).
+pub type MultiQueue = ((usize, u64), Vec<Vec<Bytes>>);
+
 /// Replication role of a fake node.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NodeRole {
@@ -55,7 +58,7 @@ pub struct FakeNode {
     /// PING gets no answer at all.
     pub ping_hangs: bool,
     /// Commands queued by MULTI per connection key.
-    pub multi: Vec<((usize, u64), Vec<Vec<Bytes>>)>,
+    pub multi: Vec<MultiQueue>,
     /// Restart counter (fresh run ids).
     pub restarts: u32,
 }
@@ -103,11 +106,6 @@ impl FakeNode {
             "{:040x}",
             u128::from(self.port) * 7919 + u128::from(self.restarts) * 104_729
         );
-    }
-
-    /// `ip:port`.
-    pub fn addr(&self) -> String {
-        format!("{}:{}", self.ip, self.port)
     }
 }
 
