@@ -449,7 +449,7 @@ impl Master {
         self.inst.flags & MASTER != 0
             && self.inst.role_reported == Role::Master
             && self.inst.flags & (S_DOWN | O_DOWN) == 0
-            && now - self.inst.info_refresh < info_period * 2
+            && now - self.inst.info_refresh < info_period.saturating_mul(2)
     }
 }
 

@@ -985,3 +985,62 @@ fn flushconfig_and_pending_scripts_fallbacks() {
         Reply::Array(vec![])
     );
 }
+
+#[test]
+fn extreme_values_do_not_panic() {
+    let mut s = Solo::new(&[
+        &format!("myid {ID}"),
+        "monitor mymaster 127.0.0.1 6379 1",
+        "known-replica mymaster 127.0.0.1 6380",
+    ]);
+    let max = i64::MAX.to_string();
+    for opt in [
+        "down-after-milliseconds",
+        "failover-timeout",
+        "parallel-syncs",
+        "quorum",
+        "master-reboot-down-after-period",
+    ] {
+        assert_eq!(
+            s.cmd(&["sentinel", "set", "mymaster", opt, &max]),
+            Reply::Ok
+        );
+    }
+    let mut dbg = vec!["sentinel".to_string(), "debug".to_string()];
+    for (k, _) in s.core.tunables().list() {
+        dbg.push(k.to_ascii_lowercase());
+        dbg.push(max.clone());
+    }
+    let refs: Vec<&str> = dbg.iter().map(String::as_str).collect();
+    assert_eq!(s.cmd(&refs), Reply::Ok);
+    let hello = format!(
+        "127.0.0.1,26380,{},18446744073709551615,mymaster,127.0.0.1,6379,18446744073709551615",
+        "a".repeat(40)
+    );
+    let a = s.core.hello_from_client(hello.as_bytes(), super::at(0));
+    s.absorb(a);
+    s.link_up(None);
+    s.run(5000, 100);
+    s.link_down(6379);
+    s.run(5000, 100);
+    assert_eq!(s.core.current_epoch(), u64::MAX);
+    let _ = s.cmd(&["sentinel", "failover", "mymaster"]);
+    s.run(1000, 100);
+    let _ = s.cmd(&["sentinel", "master", "mymaster"]);
+    let _ = s.cmd(&[
+        "sentinel",
+        "is-master-down-by-addr",
+        "127.0.0.1",
+        "6379",
+        "-1",
+        "x",
+    ]);
+    let _ = s.cmd(&[
+        "sentinel",
+        "is-master-down-by-addr",
+        "127.0.0.1",
+        &max,
+        &max,
+        "x",
+    ]);
+}
