@@ -9,6 +9,43 @@
 //!
 //! Internal times are "Redis milliseconds": `mono_ms` shifted by a large constant, so that the
 //! value 0 keeps meaning "never" exactly as it does with Redis's wall-clock `mstime()`.
+//!
+//! # Contract details for the IO layer
+//! * Every `Connect` carries a fresh connection id; `Send`, `Close` and the inputs about that
+//!   connection use it. Inputs about a connection the core already dropped are ignored, so a
+//!   late `LinkDown` or reply can never hit its replacement.
+//! * Commands are only sent once `LinkUp` was reported (no queueing needed in the IO layer).
+//!   The PING Redis queues when it initiates a connection is sent at `LinkUp`.
+//! * `next_tick_ms` should be called after every `Tick`: it may return a shorter delay when an
+//!   SDOWN deadline is near.
+//! * At most one `FlushConfig` per call; the state to write is `config_lines()` after the call.
+//!   Redis writes `announce-ip` quoted (`sdscatrepr`).
+//! * A few log lines that are not events (failover delay, user-requested failover, failure
+//!   simulation, votes seen) go through `tracing`; "Sentinel ID is ..." is the IO layer's.
+//!
+//! # Deviations from Redis 7.0 (all protocol-compatible; each is commented where it lives)
+//! Latency shortcuts (on by default, `set_fast(false)` restores Redis's pacing):
+//! * ODOWN, failover start and the election are re-evaluated as soon as an
+//!   is-master-down-by-addr answer arrives, not on the next tick (`detect.rs`).
+//! * Sentinels whose answer is still missing are asked again every ask_period/10 during the
+//!   first five ask periods of an SDOWN instead of once per ask period (`detect.rs`).
+//! * Election → replica selection → SLAVEOF NO ONE run back to back (`failover.rs`); replicas
+//!   are asked for INFO when the failover starts and selection waits (≤ 1 ping period) for
+//!   those answers, so it never uses older data than Redis would (`failover.rs`).
+//! * INFO is pipelined right after every SLAVEOF transaction, so promotion and reconfiguration
+//!   progress are seen at once instead of at the next 1 s INFO (`failover.rs`).
+//! * After promotion, hellos and the first SLAVEOFs to the other replicas go out at once
+//!   (`info.rs`); a forced failover starts acting immediately (`commands.rs`).
+//! * The tick may be shortened to land on an SDOWN deadline (`next_tick_ms`).
+//!
+//! Robustness fixes (always on):
+//! * Resetting a master (switch, RESET) reconnects it at once and forgets the other sentinels'
+//!   "master down" answers about the previous address, which in Redis can fail over a
+//!   just-promoted master a second time (`instance.rs`).
+//! * A hello carrying our own id through PUBLISH on our port is ignored.
+//!
+//! Not possible without a resolver in the core: hostnames (with `resolve-hostnames yes`) are
+//! kept unresolved and compared by name; the IO layer resolves them when connecting.
 
 mod commands;
 mod config;
@@ -181,7 +218,7 @@ impl SentinelCore {
         self.finish()
     }
 
-    /// SENTINEL <subcommand> ... (args[0] is "sentinel" in any case). Every subcommand;
+    /// `SENTINEL <subcommand> ...` (`args[0]` is "sentinel" in any case). Every subcommand;
     /// FLUSHCONFIG and PENDING-SCRIPTS are normally answered by the IO layer. When the actions
     /// contain FlushConfig, the IO layer flushes before replying.
     pub fn command(&mut self, args: &[Bytes], now: Now) -> (Reply, Vec<Action>) {
