@@ -1044,3 +1044,51 @@ fn extreme_values_do_not_panic() {
         "x",
     ]);
 }
+
+#[test]
+fn set_trailing_option_without_value_and_event_case() {
+    // Observed on 7.0.15: the first pair is applied (and flushed), then the error.
+    let mut s = solo();
+    s.clear();
+    assert_eq!(
+        err(&s.cmd(&[
+            "sentinel",
+            "set",
+            "mymaster",
+            "quorum",
+            "5",
+            "failover-timeout"
+        ])),
+        "ERR Unknown option or number of arguments for SENTINEL SET 'failover-timeout'"
+    );
+    assert!(flushed(&s));
+    assert_eq!(
+        field(&s.cmd(&["sentinel", "master", "mymaster"]), "quorum"),
+        "5"
+    );
+    s.clear();
+    assert_eq!(
+        s.cmd(&["sentinel", "set", "mymaster", "AUTH-PASS", "x"]),
+        Reply::Ok
+    );
+    assert_eq!(
+        s.events()[0].1,
+        "master mymaster 127.0.0.1 6379 AUTH-PASS ******"
+    );
+    assert_eq!(
+        err(&s.cmd(&[
+            "sentinel",
+            "set",
+            "mymaster",
+            "rename-command",
+            "CONFIG",
+            ""
+        ])),
+        "ERR Invalid argument '' for SENTINEL SET 'rename-command'"
+    );
+    assert_eq!(
+        err(&s.cmd(&["sentinel", "debug", "info-period", "100", "foo"])),
+        "ERR Unknown option or number of arguments for SENTINEL DEBUG 'foo'"
+    );
+    assert_eq!(s.core.tunables().info_period, 100);
+}
