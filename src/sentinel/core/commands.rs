@@ -463,7 +463,7 @@ impl SentinelCore {
         tracing::warn!("Executing user requested FAILOVER of '{name}'");
         self.start_failover(m);
         self.masters[m].inst.flags |= FORCE_FAILOVER;
-        if self.fast {
+        if self.fast && !self.tilt {
             // Redis starts acting on the next timer tick; a forced failover needs no votes,
             // so run the state machine now.
             self.failover_state_machine(m);

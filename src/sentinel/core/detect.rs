@@ -27,7 +27,10 @@ impl SentinelCore {
         let down = elapsed > inst.down_after_period
             || (inst.flags & MASTER != 0
                 && inst.role_reported == Role::Slave
-                && now - inst.role_reported_time > inst.down_after_period + info_period * 2)
+                && now - inst.role_reported_time
+                    > inst
+                        .down_after_period
+                        .saturating_add(info_period.saturating_mul(2)))
             || (inst.flags & MASTER_REBOOT != 0
                 && now - inst.master_reboot_since_time > inst.master_reboot_down_after_period);
         if down {
@@ -91,7 +94,7 @@ impl SentinelCore {
         for s in 0..self.masters[m].sentinels.len() {
             let ri = &mut self.masters[m].sentinels[s];
             let elapsed = now - ri.last_master_down_reply_time;
-            if elapsed > ask_period * 5 {
+            if elapsed > ask_period.saturating_mul(5) {
                 ri.flags &= !MASTER_DOWN;
                 ri.leader = None;
             }
@@ -108,7 +111,7 @@ impl SentinelCore {
                 && !due
                 && ri.last_master_down_reply_time >= ri.last_ask_time
                 && now - ri.last_ask_time >= ask_period / 10
-                && now - master.inst.s_down_since_time <= ask_period * 5
+                && now - master.inst.s_down_since_time <= ask_period.saturating_mul(5)
                 && if master.failover_state == FailoverState::WaitStart {
                     ri.leader.is_none() || ri.leader_epoch != self.current_epoch
                 } else {

@@ -78,7 +78,7 @@ impl SentinelCore {
 
     /// `sentinelStartFailover`.
     pub(crate) fn start_failover(&mut self, m: usize) {
-        self.current_epoch += 1;
+        self.current_epoch = self.current_epoch.wrapping_add(1);
         let epoch = self.current_epoch;
         let now = self.now;
         let master = &mut self.masters[m];
@@ -115,11 +115,13 @@ impl SentinelCore {
         if master.inst.flags & O_DOWN == 0 || master.inst.flags & FAILOVER_IN_PROGRESS != 0 {
             return false;
         }
-        if now - master.failover_start_time < master.failover_timeout * 2 {
+        if now - master.failover_start_time < master.failover_timeout.saturating_mul(2) {
             if master.failover_delay_logged != master.failover_start_time {
                 master.failover_delay_logged = master.failover_start_time;
-                let at =
-                    self.wall + (master.failover_start_time + master.failover_timeout * 2 - now);
+                let at = self.wall.saturating_add(
+                    (master.failover_start_time - now)
+                        .saturating_add(master.failover_timeout.saturating_mul(2)),
+                );
                 tracing::warn!(
                     "Next failover delay: I will not start a failover before {}",
                     ctime_utc(at)
@@ -139,11 +141,12 @@ impl SentinelCore {
         if master.inst.flags & S_DOWN != 0 {
             max_master_down_time += now - master.inst.s_down_since_time;
         }
-        max_master_down_time += master.inst.down_after_period * 10;
+        max_master_down_time =
+            max_master_down_time.saturating_add(master.inst.down_after_period.saturating_mul(10));
         let info_validity = if master.inst.flags & S_DOWN != 0 {
-            self.tun.ping_period * 5
+            self.tun.ping_period.saturating_mul(5)
         } else {
-            self.tun.info_period * 3
+            self.tun.info_period.saturating_mul(3)
         };
         let mut candidates: Vec<usize> = Vec::new();
         for (r, slave) in master.replicas.values().enumerate() {
@@ -153,7 +156,9 @@ impl SentinelCore {
             let Some(link) = self.links.map.get(&slave.link) else {
                 continue;
             };
-            if link.disconnected || now - link.last_avail_time > self.tun.ping_period * 5 {
+            if link.disconnected
+                || now - link.last_avail_time > self.tun.ping_period.saturating_mul(5)
+            {
                 continue;
             }
             if slave.slave_priority == 0

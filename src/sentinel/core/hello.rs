@@ -51,7 +51,7 @@ impl SentinelCore {
     /// `sentinelForceHelloUpdateForMaster`: backdate the last hello so that one goes out to
     /// the master, its replicas and its sentinels on the next tick.
     pub(crate) fn force_hello_update(&mut self, m: usize) {
-        let back = self.tun.publish_period + 1;
+        let back = self.tun.publish_period.saturating_add(1);
         let master = &mut self.masters[m];
         let all = std::iter::once(&mut master.inst)
             .chain(master.sentinels.values_mut())

@@ -161,7 +161,7 @@ impl SentinelCore {
             {
                 self.promotion_confirmed(m, r);
             } else {
-                let wait_time = self.tun.publish_period * 4;
+                let wait_time = self.tun.publish_period.saturating_mul(4);
                 let ri = self.inst(loc);
                 if flags & PROMOTED == 0
                     && master.looks_sane(now, self.tun.info_period)

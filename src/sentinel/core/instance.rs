@@ -449,7 +449,7 @@ impl Master {
         self.inst.flags & MASTER != 0
             && self.inst.role_reported == Role::Master
             && self.inst.flags & (S_DOWN | O_DOWN) == 0
-            && now - self.inst.info_refresh < info_period * 2
+            && now - self.inst.info_refresh < info_period.saturating_mul(2)
     }
 }
 
@@ -664,6 +664,18 @@ impl super::SentinelCore {
             link.last_ping_time = 0;
             link.last_avail_time = now;
             link.last_pong_time = now;
+            // Deviation: Redis keeps the reconnect pacing of the old connection, so the
+            // (possibly new) master may only be reconnected up to a ping period later and,
+            // with down-after-milliseconds close to the ping period, be found SDOWN before
+            // its first PONG. Reconnect at once instead.
+            link.last_reconn_time = 0;
+        }
+        // Deviation: the other sentinels' "master is down" answers were about the address
+        // we had before the reset; Redis keeps them for up to 5 ask periods, which can turn
+        // a transient SDOWN of a just-promoted master into ODOWN and a needless second
+        // failover. Forget them (votes stay: they are per epoch, not per address).
+        for s in self.masters[m].sentinels.values_mut() {
+            s.flags &= !MASTER_DOWN;
         }
         if generate_event {
             self.event_at(

@@ -404,7 +404,9 @@ impl SentinelCore {
         let Some(link) = self.link_of(loc) else {
             return;
         };
-        if link.disconnected || link.pending_commands >= MAX_PENDING_COMMANDS * link.refcount {
+        if link.disconnected
+            || link.pending_commands >= MAX_PENDING_COMMANDS.saturating_mul(link.refcount)
+        {
             return;
         }
         let (last_pong, last_ping) = (link.last_pong_time, link.last_ping_time);
@@ -456,7 +458,7 @@ impl SentinelCore {
             && now - link.last_pong_time > down_after / 2;
         let close_pc = link.pc != Conn::Closed
             && now - link.pc_conn_time > min_reconnect
-            && now - link.pc_last_activity > publish_period * 3;
+            && now - link.pc_last_activity > publish_period.saturating_mul(3);
         if close_cc {
             self.close_conn(link_id, LinkKind::Command);
         }

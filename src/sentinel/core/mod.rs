@@ -9,6 +9,43 @@
 //!
 //! Internal times are "Redis milliseconds": `mono_ms` shifted by a large constant, so that the
 //! value 0 keeps meaning "never" exactly as it does with Redis's wall-clock `mstime()`.
+//!
+//! # Contract details for the IO layer
+//! * Every `Connect` carries a fresh connection id; `Send`, `Close` and the inputs about that
+//!   connection use it. Inputs about a connection the core already dropped are ignored, so a
+//!   late `LinkDown` or reply can never hit its replacement.
+//! * Commands are only sent once `LinkUp` was reported (no queueing needed in the IO layer).
+//!   The PING Redis queues when it initiates a connection is sent at `LinkUp`.
+//! * `next_tick_ms` should be called after every `Tick`: it may return a shorter delay when an
+//!   SDOWN deadline is near.
+//! * At most one `FlushConfig` per call; the state to write is `config_lines()` after the call.
+//!   Redis writes `announce-ip` quoted (`sdscatrepr`).
+//! * A few log lines that are not events (failover delay, user-requested failover, failure
+//!   simulation, votes seen) go through `tracing`; "Sentinel ID is ..." is the IO layer's.
+//!
+//! # Deviations from Redis 7.0 (all protocol-compatible; each is commented where it lives)
+//! Latency shortcuts (on by default, `set_fast(false)` restores Redis's pacing):
+//! * ODOWN, failover start and the election are re-evaluated as soon as an
+//!   is-master-down-by-addr answer arrives, not on the next tick (`detect.rs`).
+//! * Sentinels whose answer is still missing are asked again every ask_period/10 during the
+//!   first five ask periods of an SDOWN instead of once per ask period (`detect.rs`).
+//! * Election → replica selection → SLAVEOF NO ONE run back to back (`failover.rs`); replicas
+//!   are asked for INFO when the failover starts and selection waits (≤ 1 ping period) for
+//!   those answers, so it never uses older data than Redis would (`failover.rs`).
+//! * INFO is pipelined right after every SLAVEOF transaction, so promotion and reconfiguration
+//!   progress are seen at once instead of at the next 1 s INFO (`failover.rs`).
+//! * After promotion, hellos and the first SLAVEOFs to the other replicas go out at once
+//!   (`info.rs`); a forced failover starts acting immediately (`commands.rs`).
+//! * The tick may be shortened to land on an SDOWN deadline (`next_tick_ms`).
+//!
+//! Robustness fixes (always on):
+//! * Resetting a master (switch, RESET) reconnects it at once and forgets the other sentinels'
+//!   "master down" answers about the previous address, which in Redis can fail over a
+//!   just-promoted master a second time (`instance.rs`).
+//! * A hello carrying our own id through PUBLISH on our port is ignored.
+//!
+//! Not possible without a resolver in the core: hostnames (with `resolve-hostnames yes`) are
+//! kept unresolved and compared by name; the IO layer resolves them when connecting.
 
 mod commands;
 mod config;
@@ -181,7 +218,7 @@ impl SentinelCore {
         self.finish()
     }
 
-    /// SENTINEL <subcommand> ... (args[0] is "sentinel" in any case). Every subcommand;
+    /// `SENTINEL <subcommand> ...` (`args[0]` is "sentinel" in any case). Every subcommand;
     /// FLUSHCONFIG and PENDING-SCRIPTS are normally answered by the IO layer. When the actions
     /// contain FlushConfig, the IO layer flushes before replying.
     pub fn command(&mut self, args: &[Bytes], now: Now) -> (Reply, Vec<Action>) {
@@ -253,8 +290,47 @@ impl SentinelCore {
     }
 
     /// Delay until the next Tick: 1000/(10 + rand(0..10)) ms, re-drawn each call.
+    ///
+    /// Deviation (latency): in fast mode the delay is shortened so that the tick lands just
+    /// after the moment an instance would cross its down-after-milliseconds (the SDOWN
+    /// deadline of an unanswered PING or a disconnected link), instead of up to 100 ms
+    /// later. Only the timing of the evaluation changes, not its outcome.
     pub fn next_tick_ms(&mut self) -> u64 {
-        1000 / (10 + self.rng.random_range(0..10u64))
+        let period = 1000 / (10 + self.rng.random_range(0..10u64));
+        if !self.fast || self.tilt {
+            return period;
+        }
+        match self.next_sdown_deadline() {
+            Some(d) if d > self.now && ((d - self.now) as u64) < period => (d - self.now) as u64,
+            _ => period,
+        }
+    }
+
+    /// Earliest future time at which a not-yet-SDOWN instance would exceed its down-after
+    /// period if nothing changes.
+    fn next_sdown_deadline(&self) -> Option<i64> {
+        let mut best: Option<i64> = None;
+        for loc in self.all_locs() {
+            let inst = self.inst(loc);
+            if inst.flags & instance::S_DOWN != 0 {
+                continue;
+            }
+            let Some(link) = self.link_of(loc) else {
+                continue;
+            };
+            let since = if link.act_ping_time != 0 {
+                link.act_ping_time
+            } else if link.disconnected {
+                link.last_avail_time
+            } else {
+                continue;
+            };
+            let d = since
+                .saturating_add(inst.down_after_period)
+                .saturating_add(1);
+            best = Some(best.map_or(d, |b| b.min(d)));
+        }
+        best
     }
 
     /// Current epoch.

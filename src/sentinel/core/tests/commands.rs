@@ -985,3 +985,110 @@ fn flushconfig_and_pending_scripts_fallbacks() {
         Reply::Array(vec![])
     );
 }
+
+#[test]
+fn extreme_values_do_not_panic() {
+    let mut s = Solo::new(&[
+        &format!("myid {ID}"),
+        "monitor mymaster 127.0.0.1 6379 1",
+        "known-replica mymaster 127.0.0.1 6380",
+    ]);
+    let max = i64::MAX.to_string();
+    for opt in [
+        "down-after-milliseconds",
+        "failover-timeout",
+        "parallel-syncs",
+        "quorum",
+        "master-reboot-down-after-period",
+    ] {
+        assert_eq!(
+            s.cmd(&["sentinel", "set", "mymaster", opt, &max]),
+            Reply::Ok
+        );
+    }
+    let mut dbg = vec!["sentinel".to_string(), "debug".to_string()];
+    for (k, _) in s.core.tunables().list() {
+        dbg.push(k.to_ascii_lowercase());
+        dbg.push(max.clone());
+    }
+    let refs: Vec<&str> = dbg.iter().map(String::as_str).collect();
+    assert_eq!(s.cmd(&refs), Reply::Ok);
+    let hello = format!(
+        "127.0.0.1,26380,{},18446744073709551615,mymaster,127.0.0.1,6379,18446744073709551615",
+        "a".repeat(40)
+    );
+    let a = s.core.hello_from_client(hello.as_bytes(), super::at(0));
+    s.absorb(a);
+    s.link_up(None);
+    s.run(5000, 100);
+    s.link_down(6379);
+    s.run(5000, 100);
+    assert_eq!(s.core.current_epoch(), u64::MAX);
+    let _ = s.cmd(&["sentinel", "failover", "mymaster"]);
+    s.run(1000, 100);
+    let _ = s.cmd(&["sentinel", "master", "mymaster"]);
+    let _ = s.cmd(&[
+        "sentinel",
+        "is-master-down-by-addr",
+        "127.0.0.1",
+        "6379",
+        "-1",
+        "x",
+    ]);
+    let _ = s.cmd(&[
+        "sentinel",
+        "is-master-down-by-addr",
+        "127.0.0.1",
+        &max,
+        &max,
+        "x",
+    ]);
+}
+
+#[test]
+fn set_trailing_option_without_value_and_event_case() {
+    // Observed on 7.0.15: the first pair is applied (and flushed), then the error.
+    let mut s = solo();
+    s.clear();
+    assert_eq!(
+        err(&s.cmd(&[
+            "sentinel",
+            "set",
+            "mymaster",
+            "quorum",
+            "5",
+            "failover-timeout"
+        ])),
+        "ERR Unknown option or number of arguments for SENTINEL SET 'failover-timeout'"
+    );
+    assert!(flushed(&s));
+    assert_eq!(
+        field(&s.cmd(&["sentinel", "master", "mymaster"]), "quorum"),
+        "5"
+    );
+    s.clear();
+    assert_eq!(
+        s.cmd(&["sentinel", "set", "mymaster", "AUTH-PASS", "x"]),
+        Reply::Ok
+    );
+    assert_eq!(
+        s.events()[0].1,
+        "master mymaster 127.0.0.1 6379 AUTH-PASS ******"
+    );
+    assert_eq!(
+        err(&s.cmd(&[
+            "sentinel",
+            "set",
+            "mymaster",
+            "rename-command",
+            "CONFIG",
+            ""
+        ])),
+        "ERR Invalid argument '' for SENTINEL SET 'rename-command'"
+    );
+    assert_eq!(
+        err(&s.cmd(&["sentinel", "debug", "info-period", "100", "foo"])),
+        "ERR Unknown option or number of arguments for SENTINEL DEBUG 'foo'"
+    );
+    assert_eq!(s.core.tunables().info_period, 100);
+}

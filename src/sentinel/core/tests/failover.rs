@@ -584,3 +584,91 @@ fn replicas_reconfigured_even_when_leader_dies_after_promotion() {
     assert_eq!(addr, format!("{}:6379", w.nodes[m].ip));
     let _ = Ep::S(0);
 }
+
+/// Failover latency in the simulation (kill -9 → every sentinel reports the new master),
+/// fast vs Redis pacing, over many tick phases. Informational: `cargo test -- --ignored`.
+#[test]
+#[ignore]
+fn failover_latency_distribution() {
+    for fast in [true, false] {
+        let mut first = Vec::new();
+        let mut all = Vec::new();
+        for seed in 0..60u64 {
+            let mut w = World::standard(3, 2, 2, 60000);
+            w.fast = fast;
+            for s in 0..3 {
+                w.sentinels[s].seed = seed * 31 + s as u64;
+                w.kill_sentinel(s);
+                w.start_sentinel(s);
+            }
+            w.run_for(5000 + seed * 37 % 1000);
+            let t0 = w.now;
+            w.kill_node(0);
+            let ok = w.run_until_cond(30000, |w| (0..3).all(|s| w.has(s, "+switch-master")));
+            assert!(ok);
+            let l = leader(&w).unwrap_or(0);
+            let visible = w
+                .first_time(l, "+failover-state-reconf-slaves")
+                .unwrap_or(0);
+            let last = (0..3)
+                .map(|s| {
+                    if s == l {
+                        visible
+                    } else {
+                        w.first_time(s, "+switch-master").unwrap_or(0)
+                    }
+                })
+                .max()
+                .unwrap_or(0);
+            first.push(visible - t0);
+            all.push(last - t0);
+        }
+        first.sort_unstable();
+        all.sort_unstable();
+        eprintln!(
+            "fast={fast}: leader reports new master after median {} ms (min {}, max {}); all sentinels after median {} ms (max {})",
+            first[first.len() / 2],
+            first[0],
+            first[first.len() - 1],
+            all[all.len() / 2],
+            all[all.len() - 1]
+        );
+    }
+}
+
+#[test]
+fn single_failover_within_budget_across_tick_phases() {
+    for seed in 0..20u64 {
+        let mut w = World::standard(3, 2, 2, 60000);
+        for s in 0..3 {
+            w.sentinels[s].seed = seed * 31 + s as u64;
+            w.kill_sentinel(s);
+            w.start_sentinel(s);
+        }
+        w.run_for(5000 + seed * 37 % 1000);
+        let t0 = w.now;
+        w.kill_node(0);
+        assert!(w.run_until_cond(5000, |w| (0..3).all(|s| w.has(s, "+switch-master"))));
+        let l = leader(&w).unwrap_or(0);
+        let visible = w
+            .first_time(l, "+failover-state-reconf-slaves")
+            .unwrap_or(u64::MAX);
+        assert!(visible - t0 <= 1200, "seed {seed}: {} ms", visible - t0);
+        // The new master is not failed over again (no false SDOWN right after the switch,
+        // no stale "master down" answers about the old address).
+        w.run_for(20000);
+        for s in 0..3 {
+            assert_eq!(
+                w.msgs(s, "+switch-master").len(),
+                1,
+                "seed {seed} sentinel {s}"
+            );
+            assert!(
+                w.msgs(s, "+sdown")
+                    .iter()
+                    .all(|m| !m.starts_with("master") || m.contains("10.0.1.1 6379")),
+                "seed {seed}"
+            );
+        }
+    }
+}

@@ -9,6 +9,8 @@ mod config;
 mod detect;
 mod failover;
 mod hello;
+mod info;
+mod links;
 mod random;
 mod tilt;
 

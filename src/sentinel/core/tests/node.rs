@@ -5,6 +5,16 @@ use bytes::Bytes;
 
 use crate::resp::Reply;
 
+/// A number derived from an address (distinct run ids per node).
+fn ip_seed(ip: &str, port: u16) -> u128 {
+    ip.bytes().fold(u128::from(port), |h, b| {
+        h.wrapping_mul(131).wrapping_add(u128::from(b))
+    }) % (1u128 << 100)
+}
+
+/// Commands queued by MULTI on one connection (sentinel, connection id).
+pub type MultiQueue = ((usize, u64), Vec<Vec<Bytes>>);
+
 /// Replication role of a fake node.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NodeRole {
@@ -55,7 +65,7 @@ pub struct FakeNode {
     /// PING gets no answer at all.
     pub ping_hangs: bool,
     /// Commands queued by MULTI per connection key.
-    pub multi: Vec<((usize, u64), Vec<Vec<Bytes>>)>,
+    pub multi: Vec<MultiQueue>,
     /// Restart counter (fresh run ids).
     pub restarts: u32,
 }
@@ -67,7 +77,7 @@ impl FakeNode {
             ip: ip.to_string(),
             port,
             alive: true,
-            run_id: format!("{:040x}", u128::from(port) * 7919),
+            run_id: format!("{:040x}", ip_seed(ip, port)),
             role: NodeRole::Master,
             priority: 100,
             offset: 1000,
@@ -101,13 +111,8 @@ impl FakeNode {
         self.restarts += 1;
         self.run_id = format!(
             "{:040x}",
-            u128::from(self.port) * 7919 + u128::from(self.restarts) * 104_729
+            ip_seed(&self.ip, self.port) + u128::from(self.restarts) * 104_729
         );
-    }
-
-    /// `ip:port`.
-    pub fn addr(&self) -> String {
-        format!("{}:{}", self.ip, self.port)
     }
 }
 
