@@ -16,7 +16,9 @@ pub mod info;
 pub mod keys;
 pub mod latency;
 pub mod lists;
+pub mod lolwut;
 pub mod memory;
+pub mod module;
 pub mod multi;
 pub mod object;
 pub mod pubsub;
@@ -53,4 +55,6 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     object::COMMANDS,
     debug::COMMANDS,
     zsets::COMMANDS,
+    lolwut::COMMANDS,
+    module::COMMANDS,
 ];
