@@ -15,6 +15,7 @@ pub mod hashes;
 pub mod info;
 pub mod keys;
 pub mod latency;
+pub mod lcs;
 pub mod lists;
 pub mod lolwut;
 pub mod memory;
@@ -56,5 +57,6 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     debug::COMMANDS,
     zsets::COMMANDS,
     lolwut::COMMANDS,
+    lcs::COMMANDS,
     module::COMMANDS,
 ];

@@ -11,7 +11,11 @@ use crate::server::state::Ctx;
 const SUBS: &[CommandSpec] = &[
     CommandSpec::new("help", 2, help)
         .flags(LOADING | STALE)
-        .doc("server", "5.0.0", "Returns helpful text about the different subcommands."),
+        .doc(
+            "server",
+            "5.0.0",
+            "Returns helpful text about the different subcommands.",
+        ),
     CommandSpec::new("list", 2, list)
         .flags(ADMIN | NOSCRIPT)
         .doc("server", "4.0.0", "Returns all loaded modules."),
@@ -20,7 +24,11 @@ const SUBS: &[CommandSpec] = &[
         .doc("server", "4.0.0", "Loads a module."),
     CommandSpec::new("loadex", -3, refuse)
         .flags(ADMIN | NOSCRIPT)
-        .doc("server", "7.0.0", "Loads a module using extended parameters."),
+        .doc(
+            "server",
+            "7.0.0",
+            "Loads a module using extended parameters.",
+        ),
     CommandSpec::new("unload", 3, refuse)
         .flags(ADMIN | NOSCRIPT)
         .doc("server", "4.0.0", "Unloads a module."),
