@@ -12,6 +12,7 @@ pub mod config;
 pub mod connection;
 pub mod debug;
 pub mod hashes;
+pub mod hyperloglog;
 pub mod info;
 pub mod keys;
 pub mod latency;
@@ -58,5 +59,6 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     zsets::COMMANDS,
     lolwut::COMMANDS,
     lcs::COMMANDS,
+    hyperloglog::COMMANDS,
     module::COMMANDS,
 ];
