@@ -28,6 +28,7 @@ pub mod sampling;
 pub mod server;
 pub mod sets;
 pub mod slowlog;
+pub mod sort;
 pub mod strings;
 #[cfg(test)]
 pub mod testkit;
@@ -60,5 +61,6 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     lolwut::COMMANDS,
     lcs::COMMANDS,
     hyperloglog::COMMANDS,
+    sort::COMMANDS,
     module::COMMANDS,
 ];
