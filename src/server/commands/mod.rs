@@ -11,6 +11,7 @@ pub mod command_cmd;
 pub mod config;
 pub mod connection;
 pub mod debug;
+pub mod geo;
 pub mod hashes;
 pub mod hyperloglog;
 pub mod info;
@@ -62,5 +63,6 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     lcs::COMMANDS,
     hyperloglog::COMMANDS,
     sort::COMMANDS,
+    geo::COMMANDS,
     module::COMMANDS,
 ];
