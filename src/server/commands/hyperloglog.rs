@@ -115,7 +115,7 @@ fn pfadd(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         match hll::add(v, ele, max_bytes) {
             Ok(true) => updated += 1,
             Ok(false) => {}
-            Err(()) => return corrupted(),
+            Err(hll::Corrupted) => return corrupted(),
         }
     }
     if updated > 0 {

@@ -37,6 +37,10 @@ pub const NOT_HLL: &str = "WRONGTYPE Key is not a valid HyperLogLog string value
 /// Error text for a sparse value whose opcodes do not add up.
 pub const CORRUPTED: &str = "INVALIDOBJ Corrupted HLL object detected";
 
+/// A sparse value whose opcodes do not describe exactly 16384 registers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Corrupted;
+
 /// Redis's endian-neutral MurmurHash2, 64-bit version.
 pub fn murmurhash64a(key: &[u8], seed: u32) -> u64 {
     const M: u64 = 0xc6a4_a793_5bd1_e995;
@@ -216,7 +220,7 @@ pub fn set_cached_card(v: &mut [u8], card: u64) {
 
 /// Rewrites a sparse value as dense; Err when the opcodes do not cover exactly 16384
 /// registers. Dense values are left alone.
-pub fn sparse_to_dense(v: &mut Vec<u8>) -> Result<(), ()> {
+pub fn sparse_to_dense(v: &mut Vec<u8>) -> Result<(), Corrupted> {
     if v[4] == DENSE {
         return Ok(());
     }
@@ -243,7 +247,7 @@ pub fn sparse_to_dense(v: &mut Vec<u8>) -> Result<(), ()> {
         p += op.size();
     }
     if idx != REGISTERS {
-        return Err(());
+        return Err(Corrupted);
     }
     *v = dense;
     Ok(())
@@ -251,7 +255,12 @@ pub fn sparse_to_dense(v: &mut Vec<u8>) -> Result<(), ()> {
 
 /// Raises sparse register `index` to `count`, editing the opcodes in place (and promoting to
 /// dense when the value cannot stay sparse). Ok(true) when a register changed.
-fn sparse_set(v: &mut Vec<u8>, index: usize, count: u8, max_bytes: usize) -> Result<bool, ()> {
+fn sparse_set(
+    v: &mut Vec<u8>,
+    index: usize,
+    count: u8,
+    max_bytes: usize,
+) -> Result<bool, Corrupted> {
     if count > VAL_MAX_VALUE {
         return promote(v, index, count);
     }
@@ -272,7 +281,7 @@ fn sparse_set(v: &mut Vec<u8>, index: usize, count: u8, max_bytes: usize) -> Res
         first += span;
     }
     if span == 0 || p >= end {
-        return Err(());
+        return Err(Corrupted);
     }
     let op = Op::decode(v, p);
     // Step 2: the cheap cases.
@@ -359,30 +368,30 @@ fn merge_adjacent(v: &mut Vec<u8>, prev: Option<usize>) {
     invalidate_cache(v);
 }
 
-fn promote(v: &mut Vec<u8>, index: usize, count: u8) -> Result<bool, ()> {
+fn promote(v: &mut Vec<u8>, index: usize, count: u8) -> Result<bool, Corrupted> {
     sparse_to_dense(v)?;
     dense_raise(&mut v[HDR_SIZE..], index, count);
     Ok(true)
 }
 
 /// Raises register `index` to `count` in either encoding.
-pub fn set(v: &mut Vec<u8>, index: usize, count: u8, max_bytes: usize) -> Result<bool, ()> {
+pub fn set(v: &mut Vec<u8>, index: usize, count: u8, max_bytes: usize) -> Result<bool, Corrupted> {
     match v[4] {
         DENSE => Ok(dense_raise(&mut v[HDR_SIZE..], index, count)),
         SPARSE => sparse_set(v, index, count, max_bytes),
-        _ => Err(()),
+        _ => Err(Corrupted),
     }
 }
 
 /// Adds an element; Ok(true) when a register changed.
-pub fn add(v: &mut Vec<u8>, ele: &[u8], max_bytes: usize) -> Result<bool, ()> {
+pub fn add(v: &mut Vec<u8>, ele: &[u8], max_bytes: usize) -> Result<bool, Corrupted> {
     let (index, count) = pat_len(ele);
     set(v, index, count, max_bytes)
 }
 
 /// Folds a value's registers into `max` (one byte per register); Err on a corrupted sparse
 /// value.
-pub fn merge_into(max: &mut [u8; REGISTERS], v: &[u8]) -> Result<(), ()> {
+pub fn merge_into(max: &mut [u8; REGISTERS], v: &[u8]) -> Result<(), Corrupted> {
     if v[4] == DENSE {
         let regs = &v[HDR_SIZE..];
         for (i, m) in max.iter_mut().enumerate() {
@@ -408,11 +417,15 @@ pub fn merge_into(max: &mut [u8; REGISTERS], v: &[u8]) -> Result<(), ()> {
         }
         p += op.size();
     }
-    if i != REGISTERS { Err(()) } else { Ok(()) }
+    if i != REGISTERS {
+        Err(Corrupted)
+    } else {
+        Ok(())
+    }
 }
 
 /// Histogram of register values of a stored value; Err for a corrupted sparse value.
-fn histogram(v: &[u8]) -> Result<[u32; 64], ()> {
+fn histogram(v: &[u8]) -> Result<[u32; 64], Corrupted> {
     let mut h = [0u32; 64];
     if v[4] == DENSE {
         let regs = &v[HDR_SIZE..];
@@ -432,7 +445,11 @@ fn histogram(v: &[u8]) -> Result<[u32; 64], ()> {
         idx += op.span();
         p += op.size();
     }
-    if idx != REGISTERS { Err(()) } else { Ok(h) }
+    if idx != REGISTERS {
+        Err(Corrupted)
+    } else {
+        Ok(h)
+    }
 }
 
 /// Histogram of byte-per-register values (PFCOUNT over several keys).
@@ -491,7 +508,7 @@ pub fn estimate(h: &[u32; 64]) -> u64 {
 }
 
 /// The estimated cardinality of a stored value (ignoring the cache); Err when corrupted.
-pub fn count(v: &[u8]) -> Result<u64, ()> {
+pub fn count(v: &[u8]) -> Result<u64, Corrupted> {
     histogram(v).map(|h| estimate(&h))
 }
 

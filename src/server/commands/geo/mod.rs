@@ -168,7 +168,7 @@ fn geoadd(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         }
         i += 1;
     }
-    if (a.len() - i) % 3 != 0 || (xx && nx) {
+    if !(a.len() - i).is_multiple_of(3) || (xx && nx) {
         return args::syntax_error();
     }
     let mut items = Vec::with_capacity((a.len() - i) / 3);
