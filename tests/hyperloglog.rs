@@ -161,3 +161,19 @@ fn values_and_counts_match_redis() {
     let cmds: Vec<&[&str]> = refs.iter().map(Vec::as_slice).collect();
     assert_replies_match_real_redis(&cmds);
 }
+
+#[test]
+fn read_only_key_access_is_enough_for_pfcount_and_pfdebug() {
+    let s = Server::start(&[]);
+    let mut c = s.conn();
+    let _: () = q(
+        &mut c,
+        &["ACL", "SETUSER", "ro", "on", "nopass", "+@all", "%R~*"],
+    );
+    let _: i64 = q(&mut c, &["PFADD", "h", "a"]);
+    let mut r = s.conn();
+    let _: () = q(&mut r, &["AUTH", "ro", "x"]);
+    assert_eq!(q::<i64>(&mut r, &["PFCOUNT", "h"]), 1);
+    assert_eq!(q::<String>(&mut r, &["PFDEBUG", "ENCODING", "h"]), "sparse");
+    assert!(q_err(&mut r, &["PFADD", "h", "b"]).starts_with("NOPERM"));
+}
