@@ -86,7 +86,13 @@ impl Db {
     /// Visits up to `count` entries for SCAN. The cursor counts down from the end of the map so
     /// that swap-removal (which moves the last entry into the hole) can only duplicate, never
     /// hide, a key that exists for the whole scan. Returns the next cursor (0 when done).
+    ///
+    /// A cursor beyond the table's allocated size cannot come from an earlier call (the table
+    /// never shrinks while keys are deleted): the scan is over, with nothing returned.
     pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&Key, &Entry)) -> u64 {
+        if cursor > self.entries.capacity() as u64 {
+            return 0;
+        }
         scan_indexed(self.entries.len(), cursor, count, |i| {
             if let Some((k, e)) = self.entries.get_index(i) {
                 visit(k, e);

@@ -277,10 +277,7 @@ pub struct ScanOpts {
 
 /// Parses `cursor [MATCH pattern] [COUNT n] [TYPE t]` starting at `a[cursor_idx]`.
 pub fn parse_scan(a: &[Bytes], cursor_idx: usize, allow_type: bool) -> Result<ScanOpts, Reply> {
-    let cursor = std::str::from_utf8(&a[cursor_idx])
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-        .ok_or_else(|| Reply::err("ERR invalid cursor"))?;
+    let cursor = parse_cursor(&a[cursor_idx]).ok_or_else(|| Reply::err("ERR invalid cursor"))?;
     let mut opts = ScanOpts {
         cursor,
         pattern: None,
@@ -307,6 +304,30 @@ pub fn parse_scan(a: &[Bytes], cursor_idx: usize, allow_type: bool) -> Result<Sc
         i += 2;
     }
     Ok(opts)
+}
+
+/// Reads a cursor the way Redis does with `strtoul`: an optional sign, decimal digits, nothing
+/// after them (the text ends at a NUL byte, as C sees it); a leading space or a magnitude beyond
+/// 64 bits is invalid, a minus sign wraps ("-1" is 2^64-1) and the empty string is 0.
+fn parse_cursor(arg: &[u8]) -> Option<u64> {
+    let text = arg.split(|&b| b == 0).next().unwrap_or_default();
+    let (neg, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, text),
+    };
+    if digits.is_empty() {
+        // No number at all: strtoul leaves the end pointer at the start.
+        return text.is_empty().then_some(0);
+    }
+    let mut v: u64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    Some(if neg { v.wrapping_neg() } else { v })
 }
 
 /// Builds the `[cursor, [items...]]` reply.

@@ -13,12 +13,17 @@ pub mod command_cmd;
 pub mod config;
 pub mod connection;
 pub mod debug;
+pub mod geo;
 pub mod hashes;
+pub mod hyperloglog;
 pub mod info;
 pub mod keys;
 pub mod latency;
+pub mod lcs;
 pub mod lists;
+pub mod lolwut;
 pub mod memory;
+pub mod module;
 pub mod multi;
 pub mod object;
 pub mod pubsub;
@@ -26,6 +31,7 @@ pub mod sampling;
 pub mod server;
 pub mod sets;
 pub mod slowlog;
+pub mod sort;
 pub mod strings;
 #[cfg(test)]
 pub mod testkit;
@@ -55,6 +61,12 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     object::COMMANDS,
     debug::COMMANDS,
     zsets::COMMANDS,
+    lolwut::COMMANDS,
+    lcs::COMMANDS,
+    hyperloglog::COMMANDS,
+    sort::COMMANDS,
+    geo::COMMANDS,
+    module::COMMANDS,
 ];
 
 /// Which command table the process serves. Like Redis, a sentinel's table is built from the same

@@ -21,7 +21,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .doc("server", "2.6.0", "Returns the server time."),
     CommandSpec::new("role", 1, role)
         .flags(NOSCRIPT | LOADING | STALE | FAST)
-        .acl(acl::DANGEROUS)
+        .acl(acl::ADMIN | acl::DANGEROUS)
         .doc("server", "2.8.12", "Returns the replication role."),
     CommandSpec::new("monitor", 1, monitor)
         .flags(ADMIN | NOSCRIPT | LOADING | STALE)
@@ -32,7 +32,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         ),
     CommandSpec::new("lastsave", 1, lastsave)
         .flags(LOADING | STALE | FAST)
-        .acl(acl::DANGEROUS)
+        .acl(acl::ADMIN | acl::DANGEROUS)
         .doc(
             "server",
             "1.0.0",
