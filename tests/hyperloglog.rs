@@ -90,6 +90,9 @@ fn corrupted_values_are_detected() {
 fn pfselftest_passes() {
     let s = Server::start(&[]);
     let mut c = s.conn();
+    // The self test is CPU-heavy (seconds in a debug build, more on a loaded CI machine).
+    c.set_read_timeout(Some(std::time::Duration::from_secs(120)))
+        .expect("timeout");
     let _: () = q(&mut c, &["PFSELFTEST"]);
 }
 
