@@ -147,3 +147,6 @@ impl std::error::Error for RdbError {}
 /// Error type of the blob readers (listpack, ziplist, intset, zipmap): just a description; the
 /// caller adds the file offset.
 pub type BlobResult<T> = Result<T, String>;
+
+#[cfg(test)]
+mod tests;
