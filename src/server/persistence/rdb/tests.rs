@@ -136,7 +136,10 @@ fn compact_and_big_encodings_are_chosen_like_redis() {
     assert_eq!(first(get("hash-small"), &mut small), types::HASH);
 }
 
-fn file_with(dbs: &[(usize, Vec<(&str, Value, i64)>)], compress: bool, checksum: bool) -> Vec<u8> {
+/// Keys of one database: name, value, expiry.
+type DbKeys<'a> = Vec<(&'a str, Value, i64)>;
+
+fn file_with(dbs: &[(usize, DbKeys<'_>)], compress: bool, checksum: bool) -> Vec<u8> {
     let mut out = Vec::new();
     encode::write_header(&mut out, 1_700_000_000, 12345);
     let mut enc = Encoder::new(opts(compress));
