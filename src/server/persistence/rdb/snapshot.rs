@@ -24,15 +24,17 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use super::encode::{self, Encoder, SaveOptions};
+use super::encode::{self, Encoder, SaveOptions, Span};
 use super::save;
 use crate::server::connection::SharedServer;
 use crate::server::db::Db;
 use crate::server::state::{Server, unix_ms};
 use crate::server::value::{Entry, FastMap, FastSet};
 
-/// Length of one serialization slice on the event loop.
-const SLICE: Duration = Duration::from_micros(1000);
+/// Shortest serialization slice on the event loop (when clients leave it idle).
+const MIN_SLICE: Duration = Duration::from_micros(250);
+/// Longest slice: bounds the latency a save adds to a command.
+const MAX_SLICE: Duration = Duration::from_micros(1000);
 /// Stream bytes gathered before handing them to the writer thread.
 const CHUNK: usize = 1 << 20;
 /// Chunks queued to the writer before the driver waits (bounds the memory in flight).
@@ -71,7 +73,7 @@ impl DbSnap {
             cursor: size,
             written: FastSet::default(),
             out: Vec::new(),
-            enc: Encoder::new(opts),
+            enc: Encoder::deferring(opts),
             size,
             expires,
             header_written: false,
@@ -130,7 +132,8 @@ impl DbSnap {
 
 /// Messages to the writer thread.
 enum Msg {
-    Data(Vec<u8>),
+    /// Stream bytes, with the strings still to compress.
+    Data(Vec<u8>, Vec<Span>),
     Finish,
 }
 
@@ -146,9 +149,15 @@ pub struct BgSave {
     pub keys_total: u64,
     /// Keys serialized so far.
     pub keys_done: u64,
+    /// Slices run on the event loop so far, and their total duration (the save's cost there).
+    pub slices: u64,
+    /// Event-loop time spent serializing, microseconds (slices plus write-through hooks are
+    /// not separated: hooks run inside the commands that trigger them).
+    pub loop_us: u64,
     tx: Option<SyncSender<Msg>>,
     stream: Vec<u8>,
-    pending: Option<Vec<u8>>,
+    spans: Vec<Span>,
+    pending: Option<(Vec<u8>, Vec<Span>)>,
     cur_db: Option<usize>,
     detached: Vec<Db>,
     writer: Option<JoinHandle<()>>,
@@ -212,10 +221,11 @@ pub fn start(srv: &mut Server) -> Result<(), StartError> {
     let target = PathBuf::from(&srv.config.dbfilename);
     let checksum = srv.config.rdbchecksum;
     let fsync_every = srv.config.rdb_save_incremental_fsync;
+    let writer_opts = opts.clone();
     let writer = std::thread::Builder::new()
         .name("rdb-bgsave".into())
         .spawn(move || {
-            let r = write_file(rx, &tmp, &target, checksum, fsync_every);
+            let r = write_file(rx, &tmp, &target, writer_opts, checksum, fsync_every);
             if r.is_err() {
                 let _ = std::fs::remove_file(&tmp);
             }
@@ -236,8 +246,11 @@ pub fn start(srv: &mut Server) -> Result<(), StartError> {
         dirty_at_start: srv.dirty,
         keys_total,
         keys_done: 0,
+        slices: 0,
+        loop_us: 0,
         tx: Some(tx),
         stream,
+        spans: Vec::new(),
         pending: None,
         cur_db: None,
         detached: Vec::new(),
@@ -280,15 +293,26 @@ async fn drive(
     generation: u64,
     done_rx: tokio::sync::oneshot::Receiver<Result<u64, String>>,
 ) {
+    // The save takes as much loop time as the clients took since its last slice (an even
+    // share when they are busy), within [MIN_SLICE, MAX_SLICE].
+    let mut last_end = Instant::now();
     loop {
+        let budget = last_end.elapsed().clamp(MIN_SLICE, MAX_SLICE);
+        let started = Instant::now();
         let step = {
             let mut srv = server.borrow_mut();
             match &srv.rdb.bgsave {
                 Some(b) if b.generation == generation => {}
                 _ => return,
             }
-            step(&mut srv)
+            let r = step(&mut srv, budget);
+            if let Some(b) = srv.rdb.bgsave.as_mut() {
+                b.slices += 1;
+                b.loop_us += started.elapsed().as_micros() as u64;
+            }
+            r
         };
+        last_end = Instant::now();
         match step {
             Step::Again => tokio::task::yield_now().await,
             Step::Wait(d) => tokio::time::sleep(d).await,
@@ -302,17 +326,24 @@ async fn drive(
     finish(&mut srv, generation, result);
 }
 
-/// Moves a database's hook output into the stream, selecting the database first.
-fn select(stream: &mut Vec<u8>, cur_db: &mut Option<usize>, s: &mut DbSnap) {
-    if *cur_db != Some(s.dbid) {
+/// Moves a database's pending records into the stream, selecting the database first.
+fn flush_out(b: &mut BgSave, s: &mut DbSnap) {
+    if s.out.is_empty() {
+        return;
+    }
+    if b.cur_db != Some(s.dbid) {
         if s.header_written {
-            encode::write_select(stream, s.dbid);
+            encode::write_select(&mut b.stream, s.dbid);
         } else {
-            encode::write_db_start(stream, s.dbid, s.size, s.expires);
+            encode::write_db_start(&mut b.stream, s.dbid, s.size, s.expires);
             s.header_written = true;
         }
-        *cur_db = Some(s.dbid);
+        b.cur_db = Some(s.dbid);
     }
+    let shift = b.stream.len();
+    b.stream.append(&mut s.out);
+    b.spans
+        .extend(s.enc.take_spans().into_iter().map(|(o, l)| (o + shift, l)));
 }
 
 /// Serializes up to the slice budget from one database. Returns true when it is complete.
@@ -321,17 +352,14 @@ fn advance_db(db: &mut Db, b: &mut BgSave, deadline: Instant, max_keys: &mut usi
     let Some(s) = snap.as_deref_mut() else {
         return true;
     };
-    if !s.out.is_empty() {
-        select(&mut b.stream, &mut b.cur_db, s);
-        b.stream.append(&mut s.out);
-    }
     let mut n = 0usize;
     while s.cursor > 0 {
-        if *max_keys == 0 || b.stream.len() >= CHUNK {
-            return false;
-        }
         n += 1;
-        if n.is_multiple_of(16) && Instant::now() >= deadline {
+        if *max_keys == 0
+            || b.stream.len() + s.out.len() >= CHUNK
+            || (n.is_multiple_of(16) && Instant::now() >= deadline)
+        {
+            flush_out(b, s);
             return false;
         }
         s.cursor -= 1;
@@ -341,31 +369,30 @@ fn advance_db(db: &mut Db, b: &mut BgSave, deadline: Instant, max_keys: &mut usi
         if !s.written.is_empty() && s.written.contains(k) {
             continue;
         }
-        select(&mut b.stream, &mut b.cur_db, s);
-        s.enc.key_value(&mut b.stream, k, e);
+        s.enc.key_value(&mut s.out, k, e);
         b.keys_done += 1;
         *max_keys -= 1;
     }
-    if !s.out.is_empty() {
-        select(&mut b.stream, &mut b.cur_db, s);
-        b.stream.append(&mut s.out);
-    }
+    flush_out(b, s);
     *snap = None;
     true
 }
 
-fn send(b: &mut BgSave, data: Vec<u8>) -> Result<(), Option<Vec<u8>>> {
+/// A chunk of stream and its compression spans.
+type Chunk = (Vec<u8>, Vec<Span>);
+
+fn send(b: &mut BgSave, chunk: Chunk) -> Result<(), Option<Chunk>> {
     let Some(tx) = &b.tx else {
         return Err(None);
     };
-    match tx.try_send(Msg::Data(data)) {
+    match tx.try_send(Msg::Data(chunk.0, chunk.1)) {
         Ok(()) => Ok(()),
-        Err(TrySendError::Full(Msg::Data(d))) => Err(Some(d)),
+        Err(TrySendError::Full(Msg::Data(d, sp))) => Err(Some((d, sp))),
         Err(_) => Err(None),
     }
 }
 
-fn step(srv: &mut Server) -> Step {
+fn step(srv: &mut Server, budget: Duration) -> Step {
     let key_delay = srv.config.rdb_key_save_delay;
     let Server { rdb, dbs, .. } = srv;
     let Some(b) = rdb.bgsave.as_mut() else {
@@ -388,7 +415,7 @@ fn step(srv: &mut Server) -> Step {
         }
         return Step::Done;
     }
-    let deadline = Instant::now() + SLICE;
+    let deadline = Instant::now() + budget;
     let mut max_keys = if key_delay > 0 { 1 } else { usize::MAX };
     let mut complete = true;
     for db in dbs.iter_mut() {
@@ -418,7 +445,8 @@ fn step(srv: &mut Server) -> Step {
     }
     if complete || b.stream.len() >= CHUNK {
         let data = std::mem::replace(&mut b.stream, Vec::with_capacity(CHUNK + CHUNK / 4));
-        if let Err(e) = send(b, data) {
+        let spans = std::mem::take(&mut b.spans);
+        if let Err(e) = send(b, (data, spans)) {
             match e {
                 Some(d) => b.pending = Some(d),
                 None => return writer_gone(b),
@@ -476,6 +504,8 @@ fn finish(srv: &mut Server, generation: u64, result: Result<u64, String>) {
             tracing::info!(
                 bytes,
                 ms = now - b.start_ms,
+                slices = b.slices,
+                loop_ms = b.loop_us / 1000,
                 "Background saving terminated with success"
             );
         }
@@ -486,18 +516,24 @@ fn finish(srv: &mut Server, generation: u64, result: Result<u64, String>) {
     }
 }
 
-/// Writer thread body: stream to the temp file with the checksum, then fsync and rename.
+/// Writer thread body: compress the deferred strings, stream to the temp file with the
+/// checksum, then fsync and rename.
 fn write_file(
     rx: Receiver<Msg>,
     tmp: &std::path::Path,
     target: &std::path::Path,
+    opts: SaveOptions,
     checksum: bool,
     incremental_fsync: bool,
 ) -> Result<u64, String> {
     let mut file = save::RdbFile::create(tmp, checksum, incremental_fsync)?;
+    let mut enc = Encoder::new(opts);
+    let mut scratch = Vec::new();
     loop {
         match rx.recv() {
-            Ok(Msg::Data(d)) => file.write(&d)?,
+            Ok(Msg::Data(d, spans)) => {
+                encode::materialize(&d, &spans, &mut enc, &mut scratch, |p| file.write(p))?
+            }
             Ok(Msg::Finish) => break,
             Err(_) => return Err("background save aborted".into()),
         }
@@ -521,8 +557,11 @@ mod tests {
             dirty_at_start: 0,
             keys_total: 0,
             keys_done: 0,
+            slices: 0,
+            loop_us: 0,
             tx: None,
             stream: Vec::new(),
+            spans: Vec::new(),
             pending: None,
             cur_db: None,
             detached: Vec::new(),
@@ -558,6 +597,9 @@ mod tests {
                 };
                 let v = if i % 3 == 0 {
                     Value::List(Box::new([Bytes::from(format!("e{i}"))].into()))
+                } else if i % 3 == 1 {
+                    // Long enough to be compressed (deferred to the writer).
+                    Value::Str(format!("{}{i}", "long-value-".repeat(4)).into_bytes())
                 } else {
                     Value::Str(format!("v{i}").into_bytes())
                 };
@@ -622,7 +664,13 @@ mod tests {
             }
             let mut file = Vec::new();
             encode::write_header(&mut file, 0, 0);
-            file.extend_from_slice(&b.stream);
+            let mut enc = Encoder::new(SaveOptions::default());
+            let mut tmp = Vec::new();
+            encode::materialize(&b.stream, &b.spans, &mut enc, &mut tmp, |p| {
+                file.extend_from_slice(p);
+                Ok(())
+            })
+            .unwrap();
             file.push(super::super::opcode::EOF);
             file.extend_from_slice(&[0; 8]);
             let mut dbs = vec![Db::default()];
