@@ -37,7 +37,7 @@ pub struct RdbState {
     pub last_bgsave_secs: Option<i64>,
     /// Unix seconds of the last background save attempt (retry delay after a failure).
     pub last_bgsave_try: i64,
-    /// Completed background saves (`rdb_saves`).
+    /// Save attempts, foreground and background (`rdb_saves`).
     pub saves: u64,
     /// Load in progress (start-up).
     pub loading: Option<Loading>,

@@ -17,7 +17,6 @@
 //! The serialized stream goes in 1 MB chunks to a writer thread that computes the CRC-64,
 //! writes `temp-<pid>.rdb`, fsyncs, and renames it over the target file.
 
-use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -203,6 +202,8 @@ pub fn start(srv: &mut Server) -> Result<(), StartError> {
     let now = unix_ms();
     srv.rdb.generation += 1;
     srv.rdb.last_bgsave_try = now / 1000;
+    // Counted per attempt, as Redis counts `rdb_saves`.
+    srv.rdb.saves += 1;
     let generation = srv.rdb.generation;
     let opts = save::save_options(srv, now);
     let mut keys_total = 0u64;
@@ -222,8 +223,11 @@ pub fn start(srv: &mut Server) -> Result<(), StartError> {
     encode::write_header(&mut stream, now / 1000, srv.used_memory() as u64);
     let (tx, rx) = sync_channel::<Msg>(QUEUE);
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
-    let tmp = save::temp_path();
-    let target = PathBuf::from(&srv.config.dbfilename);
+    // Absolute paths: CONFIG SET dir during the save must not redirect it (a forked child
+    // keeps its own working directory too).
+    let base = std::env::current_dir().unwrap_or_default();
+    let tmp = base.join(save::temp_path());
+    let target = base.join(&srv.config.dbfilename);
     let checksum = srv.config.rdbchecksum;
     let fsync_every = srv.config.rdb_save_incremental_fsync;
     let writer_opts = opts.clone();
@@ -509,7 +513,6 @@ fn finish(srv: &mut Server, generation: u64, result: Result<u64, String>) {
             srv.dirty = srv.dirty.saturating_sub(b.dirty_at_start);
             srv.lastsave = now / 1000;
             srv.rdb.last_bgsave_failed = false;
-            srv.rdb.saves += 1;
             tracing::info!(
                 bytes,
                 ms = now - b.start_ms,
