@@ -159,14 +159,13 @@ pub fn decompress(input: &[u8], expected: usize) -> Option<Vec<u8>> {
                 return None;
             }
             let start = out.len() - back;
-            // Overlapping copies repeat the pattern, so copy byte by byte when they overlap.
-            if back >= len {
-                out.extend_from_within(start..start + len);
-            } else {
-                for i in 0..len {
-                    let b = out[start + i];
-                    out.push(b);
-                }
+            // An overlapping copy repeats the last `back` bytes: copy what is available, which
+            // doubles each round.
+            let mut left = len;
+            while left > 0 {
+                let n = left.min(out.len() - start);
+                out.extend_from_within(start..start + n);
+                left -= n;
             }
         }
     }
