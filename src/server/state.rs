@@ -138,6 +138,8 @@ pub struct Server {
     pub replid2: String,
     /// The sentinel's state when running as `vigil sentinel` (core, links, scripts).
     pub sentinel: Option<Box<crate::sentinel::runtime::SentinelState>>,
+    /// RDB persistence: background save, last save status, loading progress.
+    pub rdb: super::persistence::state::RdbState,
 }
 
 /// A random 40-hex-digit id (run id, replication id).
@@ -207,6 +209,7 @@ impl Server {
             replid,
             replid2: "0".repeat(40),
             sentinel: None,
+            rdb: Default::default(),
         })
     }
 
@@ -320,6 +323,7 @@ impl Server {
             self.delete_expired(db, key);
             return None;
         }
+        self.dbs[db].before_change_at(idx);
         Some(&mut self.dbs[db].entries[idx])
     }
 

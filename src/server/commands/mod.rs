@@ -26,6 +26,7 @@ pub mod memory;
 pub mod module;
 pub mod multi;
 pub mod object;
+pub mod persistence;
 pub mod pubsub;
 pub mod sampling;
 pub mod server;
@@ -67,6 +68,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     sort::COMMANDS,
     geo::COMMANDS,
     module::COMMANDS,
+    persistence::COMMANDS,
 ];
 
 /// Which command table the process serves. Like Redis, a sentinel's table is built from the same
