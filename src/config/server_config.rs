@@ -300,8 +300,7 @@ impl ServerConfig {
     }
 
     /// Startup warnings for directives vigil accepts but does not act on
-    /// yet, given a value that asks for behaviour (non-default; for `save`,
-    /// any schedule, since Redis snapshots by default).
+    /// yet, given a value that asks for behaviour (non-default).
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
         for def in DIRECTIVES
@@ -311,16 +310,7 @@ impl ServerConfig {
             let Some(v) = self.values.get(def.name) else {
                 continue;
             };
-            if def.name == "save" {
-                if !v.bytes().is_empty() {
-                    out.push(format!(
-                        "directive 'save' is accepted but not supported yet by vigil: \
-                         it has no effect (no RDB snapshot will be written; \
-                         configured: save {})",
-                        lossy(v.bytes())
-                    ));
-                }
-            } else if *v != Value::default_for(def) {
+            if *v != Value::default_for(def) {
                 out.push(format!(
                     "directive '{}' is accepted but not supported yet by vigil: it has no effect",
                     def.name

@@ -225,6 +225,20 @@ pub struct Settings {
     pub shutdown_timeout: u64,
     /// Record per-command latency histograms.
     pub latency_tracking: bool,
+    /// `save` points as (seconds, changes) pairs; empty = no automatic snapshots.
+    pub save_points: Vec<(u64, u64)>,
+    /// LZF-compress strings in RDB files.
+    pub rdbcompression: bool,
+    /// Write and verify the CRC-64 trailer of RDB files.
+    pub rdbchecksum: bool,
+    /// Refuse writes while the last background save failed (with save points set).
+    pub stop_writes_on_bgsave_error: bool,
+    /// fsync RDB files every 32 MB while writing.
+    pub rdb_save_incremental_fsync: bool,
+    /// Testing aid: microseconds slept per key while saving.
+    pub rdb_key_save_delay: i64,
+    /// Testing aid: microseconds slept per key while loading.
+    pub key_load_delay: i64,
 }
 
 impl Settings {
@@ -337,6 +351,20 @@ impl Settings {
             tracking_table_max_keys: uint("tracking-table-max-keys"),
             shutdown_timeout: uint("shutdown-timeout"),
             latency_tracking: yes("latency-tracking"),
+            save_points: {
+                let nums: Vec<u64> = raw("save")
+                    .split(|&b| b == b' ')
+                    .filter(|w| !w.is_empty())
+                    .filter_map(|w| parse_int(w).and_then(|n| u64::try_from(n).ok()))
+                    .collect();
+                nums.chunks_exact(2).map(|p| (p[0], p[1])).collect()
+            },
+            rdbcompression: yes("rdbcompression"),
+            rdbchecksum: yes("rdbchecksum"),
+            stop_writes_on_bgsave_error: yes("stop-writes-on-bgsave-error"),
+            rdb_save_incremental_fsync: yes("rdb-save-incremental-fsync"),
+            rdb_key_save_delay: int("rdb-key-save-delay"),
+            key_load_delay: int("key-load-delay"),
         }
     }
 }
@@ -388,6 +416,13 @@ const READ_NAMES: &[&str] = &[
     "tracking-table-max-keys",
     "shutdown-timeout",
     "latency-tracking",
+    "save",
+    "rdbcompression",
+    "rdbchecksum",
+    "stop-writes-on-bgsave-error",
+    "rdb-save-incremental-fsync",
+    "rdb-key-save-delay",
+    "key-load-delay",
 ];
 
 #[cfg(test)]

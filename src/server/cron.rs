@@ -39,6 +39,7 @@ pub async fn run(server: SharedServer) {
         if srv.config.maxmemory > 0 {
             srv.perform_evictions();
         }
+        super::persistence::rdb::save::cron(&mut srv);
     }
 }
 

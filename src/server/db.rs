@@ -5,6 +5,7 @@
 
 use bytes::Bytes;
 
+use super::persistence::rdb::snapshot::DbSnap;
 use super::value::{Entry, FastMap, FastSet, NO_EXPIRE, Value};
 
 /// A database. Both maps are insertion-ordered so keys can be sampled at random by index and
@@ -17,6 +18,9 @@ pub struct Db {
     pub volatile: FastSet<Bytes>,
     /// Running estimate of the average TTL of sampled keys (INFO keyspace `avg_ttl`).
     pub avg_ttl: i64,
+    /// State of a background save in progress over this table: every mutation first lets it
+    /// serialize the old value of a key it has not saved yet (see `rdb::snapshot`).
+    pub snap: Option<Box<DbSnap>>,
 }
 
 impl Db {
@@ -30,8 +34,22 @@ impl Db {
         self.entries.is_empty()
     }
 
+    /// Pre-write hook for in-place changes of the entry at `idx` (the snapshot keeps the old
+    /// value). Free when no background save is running.
+    #[inline]
+    pub fn before_change_at(&mut self, idx: usize) {
+        if let Some(s) = self.snap.as_deref_mut() {
+            s.before_change(&self.entries, idx);
+        }
+    }
+
     /// Inserts or replaces a key, keeping the TTL index consistent.
     pub fn insert(&mut self, key: Bytes, value: Value, expires_at: i64, lru: u32) {
+        if let Some(s) = self.snap.as_deref_mut()
+            && let Some(idx) = self.entries.get_index_of(&key[..])
+        {
+            s.before_change(&self.entries, idx);
+        }
         if expires_at != NO_EXPIRE {
             self.volatile.insert(key.clone());
         } else if !self.volatile.is_empty() {
@@ -49,6 +67,16 @@ impl Db {
 
     /// Removes a key and its TTL.
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        if let Some(s) = self.snap.as_deref_mut() {
+            let idx = self.entries.get_index_of(key)?;
+            s.before_remove(&self.entries, idx);
+            let e = self.entries.swap_remove_index(idx)?;
+            s.after_remove(self.entries.len());
+            if e.1.has_expire() {
+                self.volatile.swap_remove(key);
+            }
+            return Some(e.1);
+        }
         let e = self.entries.swap_remove(key)?;
         if e.has_expire() {
             self.volatile.swap_remove(key);
@@ -58,6 +86,11 @@ impl Db {
 
     /// Sets or clears (with [`NO_EXPIRE`]) the TTL of an existing key; false when absent.
     pub fn set_expire(&mut self, key: &[u8], expires_at: i64) -> bool {
+        if let Some(s) = self.snap.as_deref_mut()
+            && let Some(idx) = self.entries.get_index_of(key)
+        {
+            s.before_change(&self.entries, idx);
+        }
         let Some((_, k, e)) = self.entries.get_full_mut(key) else {
             return false;
         };
@@ -74,6 +107,9 @@ impl Db {
 
     /// Drops every key.
     pub fn clear(&mut self) {
+        if let Some(s) = self.snap.as_deref_mut() {
+            s.save_all(&self.entries);
+        }
         self.entries = FastMap::default();
         self.volatile = FastSet::default();
         self.avg_ttl = 0;

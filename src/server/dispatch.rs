@@ -116,6 +116,9 @@ pub fn process(srv: &mut Server, client: &mut Client, args: Vec<Bytes>) -> Reply
             );
         }
     }
+    if let Some(e) = super::persistence::rdb::save::refusal(srv, client, spec) {
+        return reject(srv, client, Some(spec), e);
+    }
     if client.multi.is_some() && !spec.has(flags::MULTI_CONTROL) {
         if spec.has(flags::NO_MULTI) {
             return reject(

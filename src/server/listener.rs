@@ -7,6 +7,7 @@ use std::rc::Rc;
 use tokio::net::{TcpListener, TcpSocket};
 
 use super::connection::{self, SharedServer};
+use super::persistence::rdb;
 use super::state::{Server, ShutdownMode};
 use crate::config::ServerConfig;
 
@@ -148,10 +149,26 @@ async fn serve(config: ServerConfig) -> i32 {
         version = env!("CARGO_PKG_VERSION"),
         "Server initialized"
     );
-    tracing::info!("Ready to accept connections tcp");
-
     start_accepting(&server, listeners);
     tokio::task::spawn_local(super::cron::run(server.clone()));
+
+    // Load the RDB file on a thread while clients get -LOADING (as Redis does while loading).
+    let pending = rdb::load::start_startup_load(&mut server.borrow_mut());
+    if let Some(p) = pending {
+        let started = p.started;
+        tokio::select! {
+            outcome = p.result => {
+                let outcome = outcome.unwrap_or_else(|_| Err("the loading thread stopped".into()));
+                let mut srv = server.borrow_mut();
+                if let Err(e) = rdb::load::finish_startup_load(&mut srv, outcome, started) {
+                    tracing::error!("Fatal error loading the DB: {e}. Exiting.");
+                    return 1;
+                }
+            }
+            mode = wait_for_shutdown(&server) => return finish_shutdown(&server, mode),
+        }
+    }
+    tracing::info!("Ready to accept connections tcp");
 
     let mode = wait_for_shutdown(&server).await;
     finish_shutdown(&server, mode)
@@ -185,6 +202,38 @@ async fn accept_loop(server: SharedServer, listener: TcpListener) {
     }
 }
 
+/// What a signal asks for, from `shutdown-on-sigterm` / `shutdown-on-sigint`.
+fn signal_mode(server: &SharedServer, directive: &str) -> (ShutdownMode, bool) {
+    let words = server
+        .borrow()
+        .config
+        .value(directive)
+        .map(|v| String::from_utf8_lossy(&v).into_owned())
+        .unwrap_or_default();
+    let has = |w: &str| words.split(' ').any(|x| x == w);
+    let mode = if has("nosave") {
+        ShutdownMode::NoSave
+    } else if has("save") {
+        ShutdownMode::Save
+    } else {
+        ShutdownMode::Default
+    };
+    (mode, has("force"))
+}
+
+/// Runs the final save for a signal; false when the server has to keep running.
+fn shutdown_on_signal(server: &SharedServer, name: &str, directive: &str) -> bool {
+    let (mode, force) = signal_mode(server, directive);
+    let mut srv = server.borrow_mut();
+    if rdb::lifecycle::prepare_shutdown(&mut srv, mode, force).is_ok() {
+        return true;
+    }
+    tracing::warn!(
+        "{name} received but errors trying to shut down the server, check the logs for more information"
+    );
+    false
+}
+
 async fn wait_for_shutdown(server: &SharedServer) -> ShutdownMode {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate()).ok();
@@ -194,11 +243,15 @@ async fn wait_for_shutdown(server: &SharedServer) -> ShutdownMode {
         tokio::select! {
             _ = async { match term.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending::<()>().await } } => {
                 tracing::warn!("Received SIGTERM scheduling shutdown...");
-                return ShutdownMode::Default;
+                if shutdown_on_signal(server, "SIGTERM", "shutdown-on-sigterm") {
+                    return ShutdownMode::NoSave;
+                }
             }
             _ = async { match int.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending::<()>().await } } => {
                 tracing::warn!("Received SIGINT scheduling shutdown...");
-                return ShutdownMode::Default;
+                if shutdown_on_signal(server, "SIGINT", "shutdown-on-sigint") {
+                    return ShutdownMode::NoSave;
+                }
             }
             _ = tick => {
                 if let Some(mode) = server.borrow().shutdown {

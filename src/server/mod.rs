@@ -14,6 +14,7 @@ pub mod latency;
 pub mod listener;
 pub mod notify;
 pub mod objsize;
+pub mod persistence;
 pub mod pubsub;
 pub mod state;
 pub mod stats;

@@ -126,6 +126,8 @@ pub struct Server {
     pub replid: String,
     /// Previous replication id (all zeros when there is none).
     pub replid2: String,
+    /// RDB persistence: background save, last save status, loading progress.
+    pub rdb: super::persistence::state::RdbState,
 }
 
 /// A random 40-hex-digit id (run id, replication id).
@@ -194,6 +196,7 @@ impl Server {
             latency: Default::default(),
             replid,
             replid2: "0".repeat(40),
+            rdb: Default::default(),
         })
     }
 
@@ -269,6 +272,7 @@ impl Server {
             self.delete_expired(db, key);
             return None;
         }
+        self.dbs[db].before_change_at(idx);
         Some(&mut self.dbs[db].entries[idx])
     }
 

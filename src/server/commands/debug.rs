@@ -1,9 +1,8 @@
 //! DEBUG: test and diagnostics helpers, gated by `enable-debug-command` as in Redis 7.0.
 //!
 //! Subcommands that only make sense with Redis's internals are accepted as harmless stubs
-//! (LISTPACK, QUICKLIST, QUICKLIST-PACKED-THRESHOLD) and RELOAD, with no persistence yet,
-//! leaves the dataset as a save-and-load round trip would (expired keys dropped) without
-//! writing a file. Crash helpers (SEGFAULT, PANIC, ...) are deliberately not implemented.
+//! (LISTPACK, QUICKLIST, QUICKLIST-PACKED-THRESHOLD); RELOAD saves the RDB file and loads it
+//! back. Crash helpers (SEGFAULT, PANIC, ...) are deliberately not implemented.
 
 use std::net::SocketAddr;
 
@@ -211,10 +210,11 @@ fn populate(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
 }
 
 fn reload(ctx: &mut Ctx, opts: &[Bytes]) -> Reply {
-    let mut save = true;
+    let (mut save, mut flush, mut merge) = (true, true, false);
     for o in opts {
         match args::lower(o).as_str() {
-            "merge" | "noflush" => {}
+            "merge" => merge = true,
+            "noflush" => flush = false,
             "nosave" => save = false,
             _ => {
                 return Reply::err(
@@ -223,25 +223,10 @@ fn reload(ctx: &mut Ctx, opts: &[Bytes]) -> Reply {
             }
         }
     }
-    // A snapshot round trip drops keys whose TTL already passed (they are not loaded).
-    let srv = &mut *ctx.srv;
-    let now = srv.now_ms;
-    for db in srv.dbs.iter_mut() {
-        let expired: Vec<Bytes> = db
-            .volatile
-            .iter()
-            .filter(|k| db.entries.get(*k).is_some_and(|e| e.is_expired(now)))
-            .cloned()
-            .collect();
-        for k in expired {
-            db.remove(&k);
-        }
+    match crate::server::persistence::rdb::lifecycle::debug_reload(ctx.srv, save, flush, merge) {
+        Ok(()) => Reply::Ok,
+        Err(e) => Reply::err(e),
     }
-    if save {
-        srv.dirty = 0;
-        srv.lastsave = now / 1000;
-    }
-    Reply::Ok
 }
 
 fn layout_stub(ctx: &mut Ctx, key: &[u8], want: Encoding) -> Reply {

@@ -407,30 +407,59 @@ fn memory_section(srv: &mut Server, out: &mut String) {
 }
 
 fn persistence_section(srv: &Server, out: &mut String) {
+    let rdb = &srv.rdb;
+    let now_secs = srv.now_ms / 1000;
+    let loading = rdb.loading.as_ref();
     out.push_str("# Persistence\r\n");
+    field(out, "loading", u8::from(loading.is_some()));
+    field(out, "async_loading", 0);
     for (name, value) in [
-        ("loading", "0"),
-        ("async_loading", "0"),
         ("current_cow_peak", "0"),
         ("current_cow_size", "0"),
         ("current_cow_size_age", "0"),
         ("current_fork_perc", "0.00"),
-        ("current_save_keys_processed", "0"),
-        ("current_save_keys_total", "0"),
     ] {
         field(out, name, value);
     }
+    let (done, total) = rdb
+        .bgsave
+        .as_ref()
+        .map_or((0, 0), |b| (b.keys_done, b.keys_total));
+    field(out, "current_save_keys_processed", done);
+    field(out, "current_save_keys_total", total);
     field(out, "rdb_changes_since_last_save", srv.dirty);
-    field(out, "rdb_bgsave_in_progress", 0);
+    field(
+        out,
+        "rdb_bgsave_in_progress",
+        u8::from(rdb.bgsave.is_some()),
+    );
     field(out, "rdb_last_save_time", srv.lastsave);
+    field(
+        out,
+        "rdb_last_bgsave_status",
+        if rdb.last_bgsave_failed { "err" } else { "ok" },
+    );
+    field(
+        out,
+        "rdb_last_bgsave_time_sec",
+        rdb.last_bgsave_secs.unwrap_or(-1),
+    );
+    field(
+        out,
+        "rdb_current_bgsave_time_sec",
+        rdb.bgsave
+            .as_ref()
+            .map_or(-1, |b| now_secs - b.start_ms / 1000),
+    );
+    field(out, "rdb_saves", rdb.saves);
+    field(out, "rdb_last_cow_size", 0);
+    field(
+        out,
+        "rdb_last_load_keys_expired",
+        rdb.last_load_keys_expired,
+    );
+    field(out, "rdb_last_load_keys_loaded", rdb.last_load_keys_loaded);
     for (name, value) in [
-        ("rdb_last_bgsave_status", "ok"),
-        ("rdb_last_bgsave_time_sec", "-1"),
-        ("rdb_current_bgsave_time_sec", "-1"),
-        ("rdb_saves", "0"),
-        ("rdb_last_cow_size", "0"),
-        ("rdb_last_load_keys_expired", "0"),
-        ("rdb_last_load_keys_loaded", "0"),
         ("aof_enabled", "0"),
         ("aof_rewrite_in_progress", "0"),
         ("aof_rewrite_scheduled", "0"),
@@ -445,6 +474,27 @@ fn persistence_section(srv: &Server, out: &mut String) {
         ("module_fork_last_cow_size", "0"),
     ] {
         field(out, name, value);
+    }
+    if let Some(l) = loading {
+        let loaded = l.loaded();
+        let perc = if l.total_bytes > 0 {
+            loaded as f64 / l.total_bytes as f64 * 100.0
+        } else {
+            0.0
+        };
+        let elapsed = now_secs - l.start_secs;
+        let remaining = l.total_bytes.saturating_sub(loaded).max(1) as i64;
+        let eta = if elapsed <= 0 {
+            1
+        } else {
+            elapsed * remaining / (loaded as i64 + 1)
+        };
+        field(out, "loading_start_time", l.start_secs);
+        field(out, "loading_total_bytes", l.total_bytes);
+        field(out, "loading_rss_bytes", crate::util::procfs::rss_bytes());
+        field(out, "loading_loaded_bytes", loaded);
+        field(out, "loading_loaded_perc", format!("{perc:.2}"));
+        field(out, "loading_eta_seconds", eta);
     }
 }
 

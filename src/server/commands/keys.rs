@@ -459,7 +459,8 @@ fn flushdb(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     ctx.srv.signal_flushed(Some(db));
     let old = std::mem::take(&mut ctx.srv.dbs[db]);
     ctx.srv.dirty += old.len() as u64;
-    drop_in_background(old);
+    // A background save still needs the old table (point-in-time snapshot).
+    crate::server::persistence::rdb::snapshot::retire_db(ctx.srv, old);
     Reply::Ok
 }
 
@@ -468,10 +469,18 @@ fn flushall(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         return args::syntax_error();
     }
     ctx.srv.signal_flushed(None);
+    // As Redis 7.0: a running background save is stopped, and with save points configured the
+    // (now empty) dataset is saved at once, keeping the change counter.
+    crate::server::persistence::rdb::snapshot::abort(ctx.srv);
     for i in 0..ctx.srv.dbs.len() {
         let old = std::mem::take(&mut ctx.srv.dbs[i]);
         ctx.srv.dirty += old.len() as u64;
         drop_in_background(old);
+    }
+    if !ctx.srv.config.save_points.is_empty() {
+        let dirty = ctx.srv.dirty;
+        let _ = crate::server::persistence::rdb::save::save_sync(ctx.srv);
+        ctx.srv.dirty = dirty;
     }
     ctx.srv.dirty += 1;
     Reply::Ok

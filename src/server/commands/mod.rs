@@ -17,6 +17,7 @@ pub mod lists;
 pub mod memory;
 pub mod multi;
 pub mod object;
+pub mod persistence;
 pub mod pubsub;
 pub mod sampling;
 pub mod server;
@@ -47,4 +48,5 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     memory::COMMANDS,
     object::COMMANDS,
     debug::COMMANDS,
+    persistence::COMMANDS,
 ];

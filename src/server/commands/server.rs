@@ -42,15 +42,33 @@ pub static COMMANDS: &[CommandSpec] = &[
 
 fn shutdown(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     let mut mode = ShutdownMode::Default;
+    let (mut save, mut nosave, mut force, mut now, mut abort) = (false, false, false, false, false);
     for opt in &a[1..] {
         match args::lower(opt).as_str() {
-            "nosave" => mode = ShutdownMode::NoSave,
-            "save" => mode = ShutdownMode::Save,
-            "now" | "force" | "abort" => {}
+            "nosave" => nosave = true,
+            "save" => save = true,
+            "now" => now = true,
+            "force" => force = true,
+            "abort" => abort = true,
             _ => return args::syntax_error(),
         }
     }
-    ctx.srv.shutdown = Some(mode);
+    if (abort && (save || nosave || now || force)) || (save && nosave) {
+        return args::syntax_error();
+    }
+    if abort {
+        return Reply::err("ERR No shutdown in progress.");
+    }
+    if nosave {
+        mode = ShutdownMode::NoSave;
+    } else if save {
+        mode = ShutdownMode::Save;
+    }
+    // The final save happens here so a failure can be reported to the caller.
+    if crate::server::persistence::rdb::lifecycle::prepare_shutdown(ctx.srv, mode, force).is_err() {
+        return Reply::err("ERR Errors trying to SHUTDOWN. Check logs.");
+    }
+    ctx.srv.shutdown = Some(ShutdownMode::NoSave);
     ctx.client.close_after_reply = true;
     Reply::None
 }

@@ -1,0 +1,166 @@
+//! Loading an RDB file into the keyspace: at start-up on a background thread (clients get
+//! `-LOADING` meanwhile and INFO shows the progress), and synchronously for DEBUG RELOAD.
+
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use super::decode::{self, LoadOptions, LoadReport, LruSetter, Reader};
+use crate::config::MaxmemoryPolicy;
+use crate::server::db::Db;
+use crate::server::persistence::state::Loading;
+use crate::server::state::{Server, unix_ms};
+
+/// Error text for commands refused while loading.
+pub const LOADING_ERROR: &str = "LOADING Redis is loading the dataset in memory";
+
+/// A finished load: the databases and what was found.
+pub type Loaded = (Vec<Db>, LoadReport);
+
+/// Load options from the configuration.
+pub fn load_options(srv: &Server) -> LoadOptions {
+    let lru = match srv.config.maxmemory_policy {
+        MaxmemoryPolicy::AllKeysLfu | MaxmemoryPolicy::VolatileLfu => LruSetter::Lfu,
+        _ => LruSetter::Lru,
+    };
+    LoadOptions {
+        databases: srv.dbs.len(),
+        now_ms: unix_ms(),
+        verify_checksum: srv.config.rdbchecksum,
+        lru,
+        key_delay_us: srv.config.key_load_delay,
+    }
+}
+
+/// Reads a whole RDB file into fresh databases. `Ok(None)` when the file does not exist.
+/// Errors name the file and the offset.
+pub fn load_file(
+    path: &Path,
+    opts: &LoadOptions,
+    progress: Option<&AtomicU64>,
+) -> Result<Option<Loaded>, String> {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot open {}: {e}", path.display())),
+    };
+    let size = file
+        .metadata()
+        .map_err(|e| format!("cannot stat {}: {e}", path.display()))?
+        .len();
+    let mut reader = Reader::new(BufReader::with_capacity(1 << 20, file), size, true);
+    let mut dbs: Vec<Db> = (0..opts.databases.max(1)).map(|_| Db::default()).collect();
+    let report = decode::load(&mut reader, opts, &mut dbs, |pos, _| {
+        if let Some(p) = progress {
+            p.store(pos, Ordering::Relaxed);
+        }
+    })
+    .map_err(|e| {
+        format!(
+            "{} in {} at offset {} of {size} bytes",
+            e.msg,
+            path.display(),
+            e.offset
+        )
+    })?;
+    Ok(Some((dbs, report)))
+}
+
+/// Logs what Redis logs after a load, and records the counts for INFO.
+pub fn log_loaded(srv: &mut Server, report: &LoadReport, started: Instant) {
+    let aux = |name: &str| {
+        report
+            .aux
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+    };
+    if let Some(v) = aux("redis-ver") {
+        tracing::info!("Loading RDB produced by version {v}");
+    }
+    if let Some(t) = aux("ctime").and_then(|t| t.parse::<i64>().ok()) {
+        tracing::info!("RDB age {} seconds", (unix_ms() / 1000 - t).max(0));
+    }
+    if let Some(m) = aux("used-mem").and_then(|m| m.parse::<f64>().ok()) {
+        tracing::info!(
+            "RDB memory usage when created {:.2} Mb",
+            m / 1024.0 / 1024.0
+        );
+    }
+    tracing::info!(
+        "Done loading RDB, keys loaded: {}, keys expired: {}.",
+        report.keys_loaded,
+        report.keys_expired
+    );
+    tracing::info!(
+        "DB loaded from disk: {:.3} seconds",
+        started.elapsed().as_secs_f64()
+    );
+    srv.rdb.last_load_keys_loaded = report.keys_loaded;
+    srv.rdb.last_load_keys_expired = report.keys_expired;
+}
+
+/// A load running on a background thread at start-up.
+pub struct PendingLoad {
+    /// The outcome, once the thread is done.
+    pub result: tokio::sync::oneshot::Receiver<Result<Option<Loaded>, String>>,
+    /// When it started.
+    pub started: Instant,
+}
+
+/// Starts loading `dbfilename` in the background if it exists; INFO reports `loading:1` and
+/// commands without the `loading` flag are refused until [`finish_startup_load`] runs.
+pub fn start_startup_load(srv: &mut Server) -> Option<PendingLoad> {
+    let path = PathBuf::from(&srv.config.dbfilename);
+    let size = std::fs::metadata(&path).ok()?.len();
+    let opts = load_options(srv);
+    let progress = Arc::new(AtomicU64::new(0));
+    srv.rdb.loading = Some(Loading {
+        start_secs: unix_ms() / 1000,
+        total_bytes: size,
+        loaded_bytes: progress.clone(),
+    });
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("rdb-load".into())
+        .spawn(move || {
+            let _ = tx.send(load_file(&path, &opts, Some(&progress)));
+        });
+    if let Err(e) = spawned {
+        srv.rdb.loading = None;
+        tracing::warn!("cannot start the loading thread: {e}");
+        return None;
+    }
+    Some(PendingLoad {
+        result: rx,
+        started: Instant::now(),
+    })
+}
+
+/// Installs the databases of a finished start-up load. An error means the server must exit.
+pub fn finish_startup_load(
+    srv: &mut Server,
+    outcome: Result<Option<Loaded>, String>,
+    started: Instant,
+) -> Result<(), String> {
+    srv.rdb.loading = None;
+    match outcome {
+        Ok(Some((dbs, report))) => {
+            install(srv, dbs);
+            log_loaded(srv, &report, started);
+            Ok(())
+        }
+        Ok(None) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Replaces the keyspace with loaded databases.
+pub fn install(srv: &mut Server, dbs: Vec<Db>) {
+    for (slot, db) in srv.dbs.iter_mut().zip(dbs) {
+        let old = std::mem::replace(slot, db);
+        crate::server::commands::keys::drop_in_background(old);
+    }
+}

@@ -1,0 +1,648 @@
+//! BGSAVE without fork: a point-in-time snapshot serialized incrementally from the event loop.
+//!
+//! When a background save starts, every non-empty database gets a [`DbSnap`]: a cursor over its
+//! entry table (walked from the end towards index 0) plus a set of keys already written.
+//! The invariant is that every key that existed when the save started and has not been written
+//! yet sits at an index below the cursor and is not in the written set. The driver task advances
+//! the cursors in time slices of about a millisecond, yielding to client tasks in between.
+//! Every keyspace mutation first calls the database's pre-write hook (see `Db::insert`,
+//! `Db::remove`, `Db::set_expire`, `Server::lookup_write`): if the key is still pending, its
+//! current (= start-time) value is serialized right then into the database's side buffer.
+//! Removal moves the table's last entry into the hole (swap-remove); when that entry was
+//! already behind the cursor it is marked as written so it is not saved twice. Keys created
+//! after the start are appended past the cursor and never visited. FLUSHDB hands the old table
+//! to the save ([`retire_db`]), SWAPDB moves tables together with their snapshot state, and
+//! FLUSHALL, DEBUG RELOAD and SHUTDOWN abort the save as Redis kills its child.
+//!
+//! The serialized stream goes in 1 MB chunks to a writer thread that computes the CRC-64,
+//! writes `temp-<pid>.rdb`, fsyncs, and renames it over the target file.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use super::encode::{self, Encoder, SaveOptions};
+use super::save;
+use crate::server::connection::SharedServer;
+use crate::server::db::Db;
+use crate::server::state::{Server, unix_ms};
+use crate::server::value::{Entry, FastMap, FastSet};
+
+/// Length of one serialization slice on the event loop.
+const SLICE: Duration = Duration::from_micros(1000);
+/// Stream bytes gathered before handing them to the writer thread.
+const CHUNK: usize = 1 << 20;
+/// Chunks queued to the writer before the driver waits (bounds the memory in flight).
+const QUEUE: usize = 16;
+
+/// Snapshot state of one database during a background save.
+pub struct DbSnap {
+    /// Database number at the time the save started.
+    pub dbid: usize,
+    /// Entries at indexes below this have not been visited by the driver yet.
+    pub cursor: usize,
+    /// Keys already written (or moved below the cursor after being written).
+    written: FastSet<Bytes>,
+    /// Records produced by the pre-write hook, not yet moved to the stream.
+    out: Vec<u8>,
+    enc: Encoder,
+    size: usize,
+    expires: usize,
+    header_written: bool,
+}
+
+impl std::fmt::Debug for DbSnap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbSnap")
+            .field("dbid", &self.dbid)
+            .field("cursor", &self.cursor)
+            .field("written", &self.written.len())
+            .finish()
+    }
+}
+
+impl DbSnap {
+    fn new(dbid: usize, size: usize, expires: usize, opts: SaveOptions) -> Self {
+        DbSnap {
+            dbid,
+            cursor: size,
+            written: FastSet::default(),
+            out: Vec::new(),
+            enc: Encoder::new(opts),
+            size,
+            expires,
+            header_written: false,
+        }
+    }
+
+    fn write_entry(&mut self, key: &Bytes, entry: &Entry) {
+        self.enc.key_value(&mut self.out, key, entry);
+        self.written.insert(key.clone());
+    }
+
+    /// Pre-write hook: the entry at `idx` is about to change; save it first if still pending.
+    pub fn before_change(&mut self, entries: &FastMap<Bytes, Entry>, idx: usize) {
+        if idx >= self.cursor {
+            return;
+        }
+        if let Some((k, e)) = entries.get_index(idx)
+            && !self.written.contains(k)
+        {
+            self.write_entry(k, e);
+        }
+    }
+
+    /// Pre-remove hook: saves the entry at `idx` if pending, and marks the last entry as
+    /// written when the swap-removal is about to move it from behind the cursor into the
+    /// unvisited region.
+    pub fn before_remove(&mut self, entries: &FastMap<Bytes, Entry>, idx: usize) {
+        self.before_change(entries, idx);
+        let last = entries.len().saturating_sub(1);
+        if idx < self.cursor
+            && last >= self.cursor
+            && last != idx
+            && let Some((k, _)) = entries.get_index(last)
+        {
+            self.written.insert(k.clone());
+        }
+    }
+
+    /// Post-remove hook: keeps the cursor within the table.
+    pub fn after_remove(&mut self, len: usize) {
+        self.cursor = self.cursor.min(len);
+    }
+
+    /// Saves every pending entry now (the table is about to be emptied in place).
+    pub fn save_all(&mut self, entries: &FastMap<Bytes, Entry>) {
+        while self.cursor > 0 {
+            self.cursor -= 1;
+            if let Some((k, e)) = entries.get_index(self.cursor)
+                && !self.written.contains(k)
+            {
+                self.enc.key_value(&mut self.out, k, e);
+            }
+        }
+    }
+}
+
+/// Messages to the writer thread.
+enum Msg {
+    Data(Vec<u8>),
+    Finish,
+}
+
+/// A background save in progress.
+pub struct BgSave {
+    /// Identifies this save.
+    pub generation: u64,
+    /// Unix ms when it started.
+    pub start_ms: i64,
+    /// `dirty` when it started (the changes it covers).
+    pub dirty_at_start: u64,
+    /// Keys in the snapshot.
+    pub keys_total: u64,
+    /// Keys serialized so far.
+    pub keys_done: u64,
+    tx: Option<SyncSender<Msg>>,
+    stream: Vec<u8>,
+    pending: Option<Vec<u8>>,
+    cur_db: Option<usize>,
+    detached: Vec<Db>,
+    writer: Option<JoinHandle<()>>,
+    finished: bool,
+}
+
+/// Hands a database table taken out of the keyspace (FLUSHDB) to the running save if it is
+/// still being saved, or frees it in the background.
+pub fn retire_db(srv: &mut Server, db: Db) {
+    match (&mut srv.rdb.bgsave, &db.snap) {
+        (Some(b), Some(_)) => b.detached.push(db),
+        _ => crate::server::commands::keys::drop_in_background(db),
+    }
+}
+
+fn clear_snapshot_state(srv: &mut Server) {
+    for db in &mut srv.dbs {
+        db.snap = None;
+    }
+}
+
+/// Why a background save could not start.
+pub enum StartError {
+    /// One is running already.
+    InProgress,
+    /// The server handle is not available (not running inside the event loop).
+    NoRuntime,
+}
+
+/// Starts a background save of the whole dataset to `dbfilename`.
+pub fn start(srv: &mut Server) -> Result<(), StartError> {
+    if srv.rdb.bgsave.is_some() {
+        return Err(StartError::InProgress);
+    }
+    let Some(server) = srv.self_ref.upgrade() else {
+        return Err(StartError::NoRuntime);
+    };
+    let now = unix_ms();
+    srv.rdb.generation += 1;
+    srv.rdb.last_bgsave_try = now / 1000;
+    let generation = srv.rdb.generation;
+    let opts = save::save_options(srv, now);
+    let mut keys_total = 0u64;
+    for (i, db) in srv.dbs.iter_mut().enumerate() {
+        if db.is_empty() {
+            continue;
+        }
+        keys_total += db.len() as u64;
+        db.snap = Some(Box::new(DbSnap::new(
+            i,
+            db.len(),
+            db.volatile.len(),
+            opts.clone(),
+        )));
+    }
+    let mut stream = Vec::with_capacity(CHUNK + CHUNK / 4);
+    encode::write_header(&mut stream, now / 1000, srv.used_memory() as u64);
+    let (tx, rx) = sync_channel::<Msg>(QUEUE);
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    let tmp = save::temp_path();
+    let target = PathBuf::from(&srv.config.dbfilename);
+    let checksum = srv.config.rdbchecksum;
+    let fsync_every = srv.config.rdb_save_incremental_fsync;
+    let writer = std::thread::Builder::new()
+        .name("rdb-bgsave".into())
+        .spawn(move || {
+            let r = write_file(rx, &tmp, &target, checksum, fsync_every);
+            if r.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            let _ = done_tx.send(r);
+        });
+    let writer = match writer {
+        Ok(h) => Some(h),
+        Err(e) => {
+            clear_snapshot_state(srv);
+            tracing::warn!("Can't save in background: {e}");
+            srv.rdb.last_bgsave_failed = true;
+            return Ok(());
+        }
+    };
+    srv.rdb.bgsave = Some(BgSave {
+        generation,
+        start_ms: now,
+        dirty_at_start: srv.dirty,
+        keys_total,
+        keys_done: 0,
+        tx: Some(tx),
+        stream,
+        pending: None,
+        cur_db: None,
+        detached: Vec::new(),
+        writer,
+        finished: false,
+    });
+    tracing::info!(
+        "Background saving started (in-process snapshot, {} keys)",
+        keys_total
+    );
+    tokio::task::spawn_local(drive(server, generation, done_rx));
+    Ok(())
+}
+
+/// Stops a running background save (FLUSHALL, DEBUG RELOAD, SHUTDOWN): the temp file is
+/// removed and the outcome is not counted as a failure, as when Redis kills its child.
+pub fn abort(srv: &mut Server) {
+    let Some(mut b) = srv.rdb.bgsave.take() else {
+        return;
+    };
+    clear_snapshot_state(srv);
+    b.tx = None;
+    if let Some(h) = b.writer.take() {
+        let _ = h.join();
+    }
+    for db in b.detached.drain(..) {
+        crate::server::commands::keys::drop_in_background(db);
+    }
+    tracing::warn!("Background saving aborted");
+}
+
+enum Step {
+    Again,
+    Wait(Duration),
+    Done,
+}
+
+async fn drive(
+    server: SharedServer,
+    generation: u64,
+    done_rx: tokio::sync::oneshot::Receiver<Result<u64, String>>,
+) {
+    loop {
+        let step = {
+            let mut srv = server.borrow_mut();
+            match &srv.rdb.bgsave {
+                Some(b) if b.generation == generation => {}
+                _ => return,
+            }
+            step(&mut srv)
+        };
+        match step {
+            Step::Again => tokio::task::yield_now().await,
+            Step::Wait(d) => tokio::time::sleep(d).await,
+            Step::Done => break,
+        }
+    }
+    let result = done_rx
+        .await
+        .unwrap_or_else(|_| Err("the writer thread stopped".into()));
+    let mut srv = server.borrow_mut();
+    finish(&mut srv, generation, result);
+}
+
+/// Moves a database's hook output into the stream, selecting the database first.
+fn select(stream: &mut Vec<u8>, cur_db: &mut Option<usize>, s: &mut DbSnap) {
+    if *cur_db != Some(s.dbid) {
+        if s.header_written {
+            encode::write_select(stream, s.dbid);
+        } else {
+            encode::write_db_start(stream, s.dbid, s.size, s.expires);
+            s.header_written = true;
+        }
+        *cur_db = Some(s.dbid);
+    }
+}
+
+/// Serializes up to the slice budget from one database. Returns true when it is complete.
+fn advance_db(db: &mut Db, b: &mut BgSave, deadline: Instant, max_keys: &mut usize) -> bool {
+    let Db { entries, snap, .. } = db;
+    let Some(s) = snap.as_deref_mut() else {
+        return true;
+    };
+    if !s.out.is_empty() {
+        select(&mut b.stream, &mut b.cur_db, s);
+        b.stream.append(&mut s.out);
+    }
+    let mut n = 0usize;
+    while s.cursor > 0 {
+        if *max_keys == 0 || b.stream.len() >= CHUNK {
+            return false;
+        }
+        n += 1;
+        if n.is_multiple_of(16) && Instant::now() >= deadline {
+            return false;
+        }
+        s.cursor -= 1;
+        let Some((k, e)) = entries.get_index(s.cursor) else {
+            continue;
+        };
+        if !s.written.is_empty() && s.written.contains(k) {
+            continue;
+        }
+        select(&mut b.stream, &mut b.cur_db, s);
+        s.enc.key_value(&mut b.stream, k, e);
+        b.keys_done += 1;
+        *max_keys -= 1;
+    }
+    if !s.out.is_empty() {
+        select(&mut b.stream, &mut b.cur_db, s);
+        b.stream.append(&mut s.out);
+    }
+    *snap = None;
+    true
+}
+
+fn send(b: &mut BgSave, data: Vec<u8>) -> Result<(), Option<Vec<u8>>> {
+    let Some(tx) = &b.tx else {
+        return Err(None);
+    };
+    match tx.try_send(Msg::Data(data)) {
+        Ok(()) => Ok(()),
+        Err(TrySendError::Full(Msg::Data(d))) => Err(Some(d)),
+        Err(_) => Err(None),
+    }
+}
+
+fn step(srv: &mut Server) -> Step {
+    let key_delay = srv.config.rdb_key_save_delay;
+    let Server { rdb, dbs, .. } = srv;
+    let Some(b) = rdb.bgsave.as_mut() else {
+        return Step::Done;
+    };
+    // Hand over what is ready; wait while the writer is behind.
+    if let Some(d) = b.pending.take() {
+        match send(b, d) {
+            Ok(()) => {}
+            Err(Some(d)) => {
+                b.pending = Some(d);
+                return Step::Wait(Duration::from_millis(1));
+            }
+            Err(None) => return writer_gone(b),
+        }
+    }
+    if b.finished {
+        if let Some(tx) = b.tx.take() {
+            let _ = tx.send(Msg::Finish);
+        }
+        return Step::Done;
+    }
+    let deadline = Instant::now() + SLICE;
+    let mut max_keys = if key_delay > 0 { 1 } else { usize::MAX };
+    let mut complete = true;
+    for db in dbs.iter_mut() {
+        if !advance_db(db, b, deadline, &mut max_keys) {
+            complete = false;
+            break;
+        }
+    }
+    if complete {
+        let mut detached = std::mem::take(&mut b.detached);
+        for db in detached.iter_mut() {
+            if !advance_db(db, b, deadline, &mut max_keys) {
+                complete = false;
+                break;
+            }
+        }
+        if complete {
+            for db in detached {
+                crate::server::commands::keys::drop_in_background(db);
+            }
+        } else {
+            b.detached = detached;
+        }
+    }
+    if complete {
+        b.stream.push(super::opcode::EOF);
+    }
+    if complete || b.stream.len() >= CHUNK {
+        let data = std::mem::replace(&mut b.stream, Vec::with_capacity(CHUNK + CHUNK / 4));
+        if let Err(e) = send(b, data) {
+            match e {
+                Some(d) => b.pending = Some(d),
+                None => return writer_gone(b),
+            }
+        }
+    }
+    if complete {
+        b.finished = true;
+        if b.pending.is_none() {
+            if let Some(tx) = b.tx.take() {
+                let _ = tx.send(Msg::Finish);
+            }
+            return Step::Done;
+        }
+        return Step::Wait(Duration::from_millis(1));
+    }
+    if key_delay > 0 {
+        return Step::Wait(Duration::from_micros(key_delay as u64));
+    }
+    if b.pending.is_some() {
+        return Step::Wait(Duration::from_millis(1));
+    }
+    Step::Again
+}
+
+/// The writer thread failed: stop producing; its error arrives through the result channel.
+fn writer_gone(b: &mut BgSave) -> Step {
+    b.tx = None;
+    b.finished = true;
+    Step::Done
+}
+
+fn finish(srv: &mut Server, generation: u64, result: Result<u64, String>) {
+    if srv.rdb.bgsave.as_ref().map(|b| b.generation) != Some(generation) {
+        return;
+    }
+    let Some(mut b) = srv.rdb.bgsave.take() else {
+        return;
+    };
+    clear_snapshot_state(srv);
+    if let Some(h) = b.writer.take() {
+        let _ = h.join();
+    }
+    for db in b.detached.drain(..) {
+        crate::server::commands::keys::drop_in_background(db);
+    }
+    let now = unix_ms();
+    srv.rdb.last_bgsave_secs = Some((now - b.start_ms) / 1000);
+    match result {
+        Ok(bytes) => {
+            srv.dirty = srv.dirty.saturating_sub(b.dirty_at_start);
+            srv.lastsave = now / 1000;
+            srv.rdb.last_bgsave_failed = false;
+            srv.rdb.saves += 1;
+            tracing::info!(
+                bytes,
+                ms = now - b.start_ms,
+                "Background saving terminated with success"
+            );
+        }
+        Err(e) => {
+            srv.rdb.last_bgsave_failed = true;
+            tracing::warn!("Background saving error: {e}");
+        }
+    }
+}
+
+/// Writer thread body: stream to the temp file with the checksum, then fsync and rename.
+fn write_file(
+    rx: Receiver<Msg>,
+    tmp: &std::path::Path,
+    target: &std::path::Path,
+    checksum: bool,
+    incremental_fsync: bool,
+) -> Result<u64, String> {
+    let mut file = save::RdbFile::create(tmp, checksum, incremental_fsync)?;
+    loop {
+        match rx.recv() {
+            Ok(Msg::Data(d)) => file.write(&d)?,
+            Ok(Msg::Finish) => break,
+            Err(_) => return Err("background save aborted".into()),
+        }
+    }
+    file.finish(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::server::commands::debug::value_digest;
+    use crate::server::persistence::rdb::decode::{self, LoadOptions, LruSetter, Reader};
+    use crate::server::value::{NO_EXPIRE, Value};
+
+    fn bgsave() -> BgSave {
+        BgSave {
+            generation: 1,
+            start_ms: 0,
+            dirty_at_start: 0,
+            keys_total: 0,
+            keys_done: 0,
+            tx: None,
+            stream: Vec::new(),
+            pending: None,
+            cur_db: None,
+            detached: Vec::new(),
+            writer: None,
+            finished: false,
+        }
+    }
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n.max(1) as u64) as usize
+        }
+    }
+
+    /// Random mutations through every hooked path while the cursor advances: the serialized
+    /// stream must hold exactly the dataset as it was when the snapshot started.
+    #[test]
+    fn snapshot_is_point_in_time_under_random_mutations() {
+        let far = 4_000_000_000_000i64;
+        for seed in 1..60u64 {
+            let mut rng = Rng(seed.wrapping_mul(0x9E3779B97F4A7C15));
+            let mut db = Db::default();
+            let n = 1 + rng.next(300);
+            for i in 0..n {
+                let exp = if i % 4 == 0 {
+                    far + i as i64
+                } else {
+                    NO_EXPIRE
+                };
+                let v = if i % 3 == 0 {
+                    Value::List(Box::new([Bytes::from(format!("e{i}"))].into()))
+                } else {
+                    Value::Str(format!("v{i}").into_bytes())
+                };
+                db.insert(Bytes::from(format!("k{i}")), v, exp, 0);
+            }
+            let expected: HashMap<Bytes, ([u8; 20], i64)> = db
+                .entries
+                .iter()
+                .map(|(k, e)| (k.clone(), (value_digest(&e.value), e.expires_at)))
+                .collect();
+            db.snap = Some(Box::new(DbSnap::new(
+                0,
+                db.len(),
+                db.volatile.len(),
+                SaveOptions::default(),
+            )));
+            let mut b = bgsave();
+            let deadline = Instant::now() + Duration::from_secs(3600);
+            let mut fresh = 0;
+            loop {
+                for _ in 0..rng.next(4) {
+                    let len = db.len();
+                    match rng.next(6) {
+                        0 if len > 0 => {
+                            // In-place change through the write lookup path.
+                            let idx = rng.next(len);
+                            db.before_change_at(idx);
+                            if let Value::Str(s) = &mut db.entries[idx].value {
+                                s.push(b'!');
+                            } else if let Value::List(l) = &mut db.entries[idx].value {
+                                l.push_back(Bytes::from_static(b"pushed"));
+                            }
+                        }
+                        1 if len > 0 => {
+                            let k = db.key_at(rng.next(len)).cloned().unwrap_or_default();
+                            db.remove(&k);
+                        }
+                        2 if len > 0 => {
+                            let k = db.key_at(rng.next(len)).cloned().unwrap_or_default();
+                            db.insert(k, Value::Str(b"replaced".to_vec()), NO_EXPIRE, 0);
+                        }
+                        3 if len > 0 => {
+                            let k = db.key_at(rng.next(len)).cloned().unwrap_or_default();
+                            db.set_expire(&k, far * 2);
+                        }
+                        _ => {
+                            fresh += 1;
+                            let k = if rng.next(2) == 0 {
+                                // Re-create a key that may have been deleted.
+                                Bytes::from(format!("k{}", rng.next(n)))
+                            } else {
+                                Bytes::from(format!("new{fresh}"))
+                            };
+                            db.insert(k, Value::Str(b"new".to_vec()), NO_EXPIRE, 0);
+                        }
+                    }
+                }
+                let mut max = 1 + rng.next(5);
+                if advance_db(&mut db, &mut b, deadline, &mut max) {
+                    break;
+                }
+            }
+            let mut file = Vec::new();
+            encode::write_header(&mut file, 0, 0);
+            file.extend_from_slice(&b.stream);
+            file.push(super::super::opcode::EOF);
+            file.extend_from_slice(&[0; 8]);
+            let mut dbs = vec![Db::default()];
+            let mut r = Reader::new(&file[..], file.len() as u64, true);
+            let opts = LoadOptions {
+                databases: 1,
+                now_ms: 0,
+                verify_checksum: true,
+                lru: LruSetter::Lru,
+                key_delay_us: 0,
+            };
+            decode::load(&mut r, &opts, &mut dbs, |_, _| {}).unwrap();
+            let got: HashMap<Bytes, ([u8; 20], i64)> = dbs[0]
+                .entries
+                .iter()
+                .map(|(k, e)| (k.clone(), (value_digest(&e.value), e.expires_at)))
+                .collect();
+            assert_eq!(got.len(), expected.len(), "seed {seed}");
+            assert!(got == expected, "seed {seed}: snapshot differs");
+            assert!(db.snap.is_none());
+        }
+    }
+}

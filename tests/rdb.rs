@@ -1,0 +1,848 @@
+//! RDB persistence end to end: files exchanged with Debian's redis-server 7.0.15 in both
+//! directions, redis-check-rdb, BGSAVE consistency under concurrent writes, start-up loading,
+//! corruption, save points, MISCONF, SHUTDOWN, DEBUG RELOAD, DUMP/RESTORE interop.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{free_port, q, q_err, run, vigil_bin};
+use redis::Connection;
+
+/// A scratch directory removed on drop.
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(name: &str) -> Dir {
+        let p = std::env::temp_dir().join(format!(
+            "vigil-rdb-{}-{name}-{}",
+            std::process::id(),
+            free_port()
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).expect("mkdir");
+        Dir(p)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A server process (vigil or redis-server), killed on drop.
+struct Node {
+    port: u16,
+    child: Child,
+}
+
+fn redis_available() -> bool {
+    Command::new("redis-server")
+        .arg("--version")
+        .output()
+        .is_ok()
+}
+
+impl Node {
+    fn spawn_vigil(dir: &Path, extra: &[&str]) -> (u16, Child) {
+        let port = free_port();
+        let log = dir.join("vigil.log");
+        let child = Command::new(vigil_bin())
+            .arg("server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--dir", dir.to_str().unwrap_or(".")])
+            .args(["--logfile", log.to_str().unwrap_or("")])
+            .args(["--enable-debug-command", "yes"])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn vigil");
+        (port, child)
+    }
+
+    /// Starts vigil in `dir` and waits until it has loaded its data.
+    fn vigil(dir: &Path, extra: &[&str]) -> Node {
+        let (port, child) = Self::spawn_vigil(dir, extra);
+        let n = Node { port, child };
+        n.wait_ready();
+        n.wait_loaded();
+        n
+    }
+
+    /// Starts Debian's redis-server in `dir`.
+    fn redis(dir: &Path, extra: &[&str]) -> Node {
+        let port = free_port();
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--dir", dir.to_str().unwrap_or(".")])
+            .args(["--enable-debug-command", "yes"])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn redis-server");
+        let n = Node { port, child };
+        n.wait_ready();
+        n.wait_loaded();
+        n
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(mut c) = TcpStream::connect(("127.0.0.1", self.port)) {
+                let _ = c.set_read_timeout(Some(Duration::from_secs(1)));
+                let _ = c.write_all(b"PING\r\n");
+                let mut buf = [0u8; 64];
+                if matches!(c.read(&mut buf), Ok(n) if n > 0) {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("server on port {} did not start", self.port);
+    }
+
+    fn wait_loaded(&self) {
+        let mut c = self.conn();
+        wait_for(10, || info_field(&mut c, "loading") == "0");
+    }
+
+    fn conn(&self) -> Connection {
+        let c = redis::Client::open(format!("redis://127.0.0.1:{}/", self.port))
+            .expect("client")
+            .get_connection()
+            .expect("connect");
+        c.set_read_timeout(Some(Duration::from_secs(10))).ok();
+        c.set_write_timeout(Some(Duration::from_secs(10))).ok();
+        c
+    }
+
+    /// Waits for the process to exit and returns its status code.
+    fn wait_exit(&mut self, secs: u64) -> Option<i32> {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while Instant::now() < deadline {
+            if let Ok(Some(st)) = self.child.try_wait() {
+                return st.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("process on port {} did not exit", self.port);
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_for(secs: u64, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if f() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("condition not met within {secs} s");
+}
+
+fn info_field(c: &mut Connection, name: &str) -> String {
+    let info: String = match run(c, &["INFO", "persistence"]) {
+        Ok(redis::Value::BulkString(b)) => String::from_utf8_lossy(&b).into_owned(),
+        Ok(redis::Value::VerbatimString { text, .. }) => text,
+        _ => return String::new(),
+    };
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
+fn wait_bgsave(c: &mut Connection) {
+    wait_for(10, || info_field(c, "rdb_bgsave_in_progress") == "0");
+}
+
+/// Fills a server with every type in small and big sizes (Redis's own commands, so only for
+/// redis-server) across three databases.
+fn fill_redis(c: &mut Connection) {
+    let cmds: Vec<Vec<String>> = {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let mut v = vec![
+            s(&["SET", "str:short", "hello"]),
+            s(&["SET", "str:int8", "-12"]),
+            s(&["SET", "str:int32", "1234567"]),
+            s(&["SET", "str:int64", "123456789012345"]),
+            s(&["SET", "str:empty", ""]),
+            s(&["SET", "str:zero-lead", "007"]),
+            vec!["SET".into(), "str:long".into(), "abc".repeat(400)],
+            s(&["SET", "str:ttl", "soon"]),
+            s(&["PEXPIRE", "str:ttl", "5000000"]),
+            s(&[
+                "RPUSH",
+                "list:small",
+                "a",
+                "b",
+                "1",
+                "-2",
+                "300",
+                "70000",
+                "",
+            ]),
+            vec![
+                "RPUSH".into(),
+                "list:bigelem".into(),
+                "x".repeat(10_000),
+                "y".into(),
+            ],
+            s(&["HSET", "hash:small", "f1", "v1", "f2", "22", "f3", ""]),
+            vec![
+                "HSET".into(),
+                "hash:longval".into(),
+                "f".into(),
+                "v".repeat(100),
+            ],
+            s(&[
+                "SADD",
+                "set:ints",
+                "1",
+                "2",
+                "3",
+                "-9",
+                "100000",
+                "5000000000",
+            ]),
+            s(&["SADD", "set:strs", "a", "b", "c"]),
+            s(&[
+                "ZADD",
+                "zset:small",
+                "1",
+                "a",
+                "2.5",
+                "b",
+                "-inf",
+                "c",
+                "inf",
+                "d",
+            ]),
+            vec![
+                "ZADD".into(),
+                "zset:longmember".into(),
+                "3".into(),
+                "m".repeat(100),
+            ],
+            s(&["SELECT", "2"]),
+            s(&["SET", "db2:key", "in-db-2"]),
+            s(&["HSET", "db2:hash", "a", "1"]),
+            s(&["SELECT", "9"]),
+            s(&["RPUSH", "db9:list", "z"]),
+            s(&["SELECT", "0"]),
+        ];
+        for i in 0..700 {
+            v.push(vec!["RPUSH".into(), "list:big".into(), format!("item-{i}")]);
+            v.push(vec![
+                "HSET".into(),
+                "hash:big".into(),
+                format!("f{i}"),
+                format!("v{i}"),
+            ]);
+            v.push(vec![
+                "SADD".into(),
+                "set:bigints".into(),
+                (i * 7).to_string(),
+            ]);
+            v.push(vec!["SADD".into(), "set:bigstrs".into(), format!("m{i}")]);
+            v.push(vec![
+                "ZADD".into(),
+                "zset:big".into(),
+                format!("{}", i as f64 / 3.0),
+                format!("e{i}"),
+            ]);
+        }
+        v
+    };
+    let mut p = redis::pipe();
+    for c in &cmds {
+        let mut cmd = redis::cmd(&c[0]);
+        for a in &c[1..] {
+            cmd.arg(a);
+        }
+        p.add_command(cmd).ignore();
+    }
+    p.query::<()>(c).expect("fill");
+}
+
+/// Content of every key of every database as comparable text. Sorted sets are read on
+/// `zreader` (a redis-server connection): directly when `c` is that server, else via
+/// DUMP here and RESTORE there, since vigil has no sorted-set commands yet.
+fn content(c: &mut Connection, zreader: Option<&mut Connection>) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut zreader = zreader;
+    for db in 0..16 {
+        let _: () = q(c, &["SELECT", &db.to_string()]);
+        let mut keys: Vec<String> = q(c, &["KEYS", "*"]);
+        keys.sort();
+        for k in keys {
+            let t: String = q(c, &["TYPE", &k]);
+            let ttl: i64 = q(c, &["PTTL", &k]);
+            let body = match t.as_str() {
+                "string" => format!("{:?}", q::<Vec<u8>>(c, &["GET", &k])),
+                "list" => format!("{:?}", q::<Vec<Vec<u8>>>(c, &["LRANGE", &k, "0", "-1"])),
+                "hash" => {
+                    let mut v: Vec<(Vec<u8>, Vec<u8>)> = q(c, &["HGETALL", &k]);
+                    v.sort();
+                    format!("{v:?}")
+                }
+                "set" => {
+                    let mut v: Vec<Vec<u8>> = q(c, &["SMEMBERS", &k]);
+                    v.sort();
+                    format!("{v:?}")
+                }
+                "zset" => match zreader.as_deref_mut() {
+                    Some(z) => {
+                        let payload: Vec<u8> = redis::cmd("DUMP").arg(&k).query(c).expect("dump");
+                        let _: () = q(z, &["SELECT", "15"]);
+                        let _: () = redis::cmd("RESTORE")
+                            .arg("__zread__")
+                            .arg(0)
+                            .arg(payload)
+                            .arg("REPLACE")
+                            .query(z)
+                            .expect("restore");
+                        let v: Vec<(Vec<u8>, String)> =
+                            q(z, &["ZRANGE", "__zread__", "0", "-1", "WITHSCORES"]);
+                        let _: () = q(z, &["DEL", "__zread__"]);
+                        let _: () = q(z, &["SELECT", "0"]);
+                        format!("{v:?}")
+                    }
+                    None => format!(
+                        "{:?}",
+                        q::<Vec<(Vec<u8>, String)>>(c, &["ZRANGE", &k, "0", "-1", "WITHSCORES"])
+                    ),
+                },
+                other => panic!("unexpected type {other}"),
+            };
+            out.insert(format!("{db}/{k}"), format!("{t} ttl:{} {body}", ttl > 0));
+        }
+    }
+    let _: () = q(c, &["SELECT", "0"]);
+    out
+}
+
+fn check_rdb(path: &Path) {
+    let out = Command::new("redis-check-rdb")
+        .arg(path)
+        .output()
+        .expect("redis-check-rdb");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("RDB looks OK"),
+        "redis-check-rdb rejected {}: {text}",
+        path.display()
+    );
+}
+
+/// Real Redis dumps (compact encodings with small thresholds, default ones otherwise) load into
+/// vigil with the same content; vigil's SAVE of that data passes redis-check-rdb and loads back
+/// into redis-server with the same content again.
+#[test]
+fn redis_dumps_load_in_vigil_and_ours_load_in_redis() {
+    if !redis_available() {
+        return;
+    }
+    let small: &[&str] = &[
+        "--list-max-listpack-size",
+        "3",
+        "--hash-max-listpack-entries",
+        "4",
+        "--set-max-intset-entries",
+        "4",
+        "--zset-max-listpack-entries",
+        "4",
+        "--save",
+        "",
+    ];
+    for thresholds in [&["--save", ""][..], small] {
+        let rdir = Dir::new("redis-src");
+        let r = Node::redis(rdir.path(), thresholds);
+        let mut rc = r.conn();
+        fill_redis(&mut rc);
+        let expected = content(&mut rc, None);
+        assert!(expected.len() > 20);
+        let _: () = q(&mut rc, &["SAVE"]);
+        let vdir = Dir::new("vigil");
+        std::fs::copy(rdir.file("dump.rdb"), vdir.file("dump.rdb")).expect("copy");
+        let v = Node::vigil(vdir.path(), &["--save", ""]);
+        let mut vc = v.conn();
+        assert_eq!(
+            info_field(&mut vc, "rdb_last_load_keys_loaded"),
+            expected.len().to_string()
+        );
+        let got = content(&mut vc, Some(&mut rc));
+        assert_eq!(got, expected, "vigil content after loading a redis dump");
+        // Back to Redis.
+        let _: () = q(&mut vc, &["SAVE"]);
+        check_rdb(&vdir.file("dump.rdb"));
+        let r2dir = Dir::new("redis-dst");
+        std::fs::copy(vdir.file("dump.rdb"), r2dir.file("dump.rdb")).expect("copy");
+        let r2 = Node::redis(r2dir.path(), &["--save", ""]);
+        let mut r2c = r2.conn();
+        assert_eq!(
+            content(&mut r2c, None),
+            expected,
+            "redis content after loading vigil's dump"
+        );
+        // Uncompressed and checksum-less files are accepted too.
+        let _: () = q(&mut vc, &["CONFIG", "SET", "rdbcompression", "no"]);
+        let _: () = q(&mut vc, &["SAVE"]);
+        check_rdb(&vdir.file("dump.rdb"));
+    }
+}
+
+/// DUMP payloads cross in both directions, and RESTORE follows Redis's rules and errors.
+#[test]
+fn dump_and_restore() {
+    if !redis_available() {
+        return;
+    }
+    let rdir = Dir::new("dump-redis");
+    let r = Node::redis(rdir.path(), &["--save", ""]);
+    let mut rc = r.conn();
+    fill_redis(&mut rc);
+    let vdir = Dir::new("dump-vigil");
+    let v = Node::vigil(vdir.path(), &["--save", ""]);
+    let mut vc = v.conn();
+    let keys: Vec<String> = q(&mut rc, &["KEYS", "*"]);
+    // DIGEST-VALUE covers the TTL too; compare keys without one.
+    for k in keys.iter().filter(|k| k.as_str() != "str:ttl") {
+        let payload: Vec<u8> = redis::cmd("DUMP").arg(k).query(&mut rc).expect("dump");
+        let _: () = redis::cmd("RESTORE")
+            .arg(k)
+            .arg(0)
+            .arg(&payload)
+            .query(&mut vc)
+            .unwrap_or_else(|e| panic!("RESTORE {k}: {e}"));
+        let ours: Vec<u8> = redis::cmd("DUMP").arg(k).query(&mut vc).expect("dump");
+        let back = format!("back:{k}");
+        let _: () = redis::cmd("RESTORE")
+            .arg(&back)
+            .arg(0)
+            .arg(&ours)
+            .query(&mut rc)
+            .unwrap_or_else(|e| panic!("redis RESTORE of vigil's DUMP {k}: {e}"));
+        let d1: Vec<String> = q(&mut rc, &["DEBUG", "DIGEST-VALUE", k]);
+        let d2: Vec<String> = q(&mut rc, &["DEBUG", "DIGEST-VALUE", &back]);
+        assert_eq!(d1, d2, "{k} changed through vigil");
+    }
+    // Errors and options.
+    let payload: Vec<u8> = redis::cmd("DUMP")
+        .arg("str:short")
+        .query(&mut vc)
+        .expect("dump");
+    let busy = redis::cmd("RESTORE")
+        .arg("str:short")
+        .arg(0)
+        .arg(&payload)
+        .query::<()>(&mut vc)
+        .unwrap_err();
+    assert_eq!(busy.code(), Some("BUSYKEY"));
+    assert!(busy.to_string().contains("Target key name already exists."));
+    let mut bad = payload.clone();
+    bad[1] ^= 0x55;
+    let e = redis::cmd("RESTORE")
+        .arg("x")
+        .arg(0)
+        .arg(&bad)
+        .query::<()>(&mut vc)
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("DUMP payload version or checksum are wrong"),
+        "{e}"
+    );
+    assert_eq!(
+        q_err(&mut vc, &["RESTORE", "x", "-1", "abc"]),
+        "ERR Invalid TTL value, must be >= 0"
+    );
+    assert_eq!(
+        q_err(&mut vc, &["RESTORE", "x", "0", "abc", "IDLETIME", "-1"]),
+        "ERR Invalid IDLETIME value, must be >= 0"
+    );
+    assert_eq!(
+        q_err(&mut vc, &["RESTORE", "x", "0", "abc", "FREQ", "256"]),
+        "ERR Invalid FREQ value, must be >= 0 and <= 255"
+    );
+    assert_eq!(
+        q_err(&mut vc, &["RESTORE", "x", "0", "abc", "BOGUS"]),
+        "ERR syntax error"
+    );
+    // REPLACE, relative and absolute TTL.
+    let _: () = redis::cmd("RESTORE")
+        .arg("str:short")
+        .arg(100_000)
+        .arg(&payload)
+        .arg("REPLACE")
+        .query(&mut vc)
+        .expect("replace");
+    let ttl: i64 = q(&mut vc, &["PTTL", "str:short"]);
+    assert!(ttl > 90_000 && ttl <= 100_000, "{ttl}");
+    let _: () = redis::cmd("RESTORE")
+        .arg("abs")
+        .arg(1) // long past: the key is not created
+        .arg(&payload)
+        .arg("ABSTTL")
+        .query(&mut vc)
+        .expect("absttl");
+    assert_eq!(q::<i64>(&mut vc, &["EXISTS", "abs"]), 0);
+    assert!(matches!(
+        run(&mut vc, &["DUMP", "nosuchkey"]),
+        Ok(redis::Value::Nil)
+    ));
+}
+
+/// BGSAVE captures the dataset as of its start while another client keeps writing (every write
+/// acknowledged, PINGs answered), including FLUSHDB and SWAPDB of databases being saved.
+#[test]
+fn bgsave_is_point_in_time_under_concurrent_writes() {
+    let dir = Dir::new("pit");
+    let v = Node::vigil(dir.path(), &["--save", ""]);
+    let mut c = v.conn();
+    let _: () = q(&mut c, &["DEBUG", "POPULATE", "3000", "key", "20"]);
+    for db in ["1", "2", "3"] {
+        let _: () = q(&mut c, &["SELECT", db]);
+        let _: () = q(
+            &mut c,
+            &["DEBUG", "POPULATE", "300", &format!("db{db}"), "5"],
+        );
+    }
+    let _: () = q(&mut c, &["SELECT", "0"]);
+    let before = q::<String>(&mut c, &["DEBUG", "DIGEST"]);
+    // Slow the save down (one key per millisecond slice) so the writes overlap it.
+    let _: () = q(&mut c, &["CONFIG", "SET", "rdb-key-save-delay", "1000"]);
+    let reply: String = q(&mut c, &["BGSAVE"]);
+    assert_eq!(reply, "Background saving started");
+    assert_eq!(info_field(&mut c, "rdb_bgsave_in_progress"), "1");
+    assert_eq!(
+        q_err(&mut c, &["BGSAVE"]),
+        "ERR Background save already in progress"
+    );
+    assert_eq!(
+        q_err(&mut c, &["SAVE"]),
+        "ERR Background save already in progress"
+    );
+    let port = v.port;
+    let writer = std::thread::spawn(move || {
+        let mut w = redis::Client::open(format!("redis://127.0.0.1:{port}/"))
+            .unwrap()
+            .get_connection()
+            .unwrap();
+        let mut acked = 0;
+        for i in 0..1500 {
+            let _: () = q(&mut w, &["SET", &format!("key:{i}"), "changed"]);
+            let _: i64 = q(&mut w, &["DEL", &format!("key:{}", 2999 - i)]);
+            let _: () = q(&mut w, &["SET", &format!("new:{i}"), "x"]);
+            let _: i64 = q(&mut w, &["APPEND", &format!("key:{}", 1500 + i), "+"]);
+            let _: i64 = q(&mut w, &["EXPIRE", &format!("key:{}", i + 700), "1000"]);
+            acked += 5;
+        }
+        let _: () = q(&mut w, &["SELECT", "1"]);
+        let _: () = q(&mut w, &["FLUSHDB"]);
+        let _: () = q(&mut w, &["SWAPDB", "2", "3"]);
+        let _: () = q(&mut w, &["SELECT", "2"]);
+        let _: () = q(&mut w, &["SET", "db2:0", "after-swap"]);
+        acked
+    });
+    // The server keeps answering while the save runs.
+    let mut max_ping = Duration::ZERO;
+    let mut saw_running = false;
+    while !writer.is_finished() {
+        let t = Instant::now();
+        let _: String = q(&mut c, &["PING"]);
+        max_ping = max_ping.max(t.elapsed());
+        saw_running |= info_field(&mut c, "rdb_bgsave_in_progress") == "1";
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(writer.join().expect("writer"), 7500);
+    assert!(saw_running, "the save finished before the writes started");
+    assert!(
+        max_ping < Duration::from_millis(500),
+        "PING took {max_ping:?}"
+    );
+    let _: () = q(&mut c, &["CONFIG", "SET", "rdb-key-save-delay", "0"]);
+    wait_bgsave(&mut c);
+    assert_eq!(info_field(&mut c, "rdb_last_bgsave_status"), "ok");
+    // Live data has every write.
+    assert_eq!(q::<String>(&mut c, &["GET", "key:3"]), "changed");
+    assert_eq!(q::<i64>(&mut c, &["EXISTS", "key:1600"]), 0);
+    // The file has the state at BGSAVE time: load it in a fresh node.
+    check_rdb(&dir.file("dump.rdb"));
+    let copy = Dir::new("pit-copy");
+    std::fs::copy(dir.file("dump.rdb"), copy.file("dump.rdb")).expect("copy");
+    let v2 = Node::vigil(copy.path(), &["--save", ""]);
+    let mut c2 = v2.conn();
+    assert_eq!(q::<String>(&mut c2, &["DEBUG", "DIGEST"]), before);
+    assert_eq!(q::<i64>(&mut c2, &["DBSIZE"]), 3000);
+    assert_eq!(q::<i64>(&mut c2, &["EXISTS", "new:1"]), 0);
+    assert_eq!(q::<i64>(&mut c2, &["PTTL", "key:800"]), -1);
+}
+
+/// The backup flow operators use: BGSAVE, copy dump.rdb into a fresh node's dir, start it.
+#[test]
+fn backup_and_restore_flow() {
+    let dir = Dir::new("backup");
+    let v = Node::vigil(dir.path(), &["--save", ""]);
+    let mut c = v.conn();
+    let _: () = q(&mut c, &["DEBUG", "POPULATE", "5000", "k", "64"]);
+    let _: i64 = q(&mut c, &["RPUSH", "l", "a", "b", "c"]);
+    let _: i64 = q(&mut c, &["HSET", "h", "f", "v"]);
+    let _: i64 = q(&mut c, &["SADD", "s", "1", "x"]);
+    let _: () = q(&mut c, &["SET", "ttl", "v", "EX", "1000"]);
+    let digest: String = q(&mut c, &["DEBUG", "DIGEST"]);
+    let before: i64 = q(&mut c, &["LASTSAVE"]);
+    std::thread::sleep(Duration::from_millis(1100));
+    let _: String = q(&mut c, &["BGSAVE"]);
+    wait_bgsave(&mut c);
+    assert!(q::<i64>(&mut c, &["LASTSAVE"]) > before);
+    assert_eq!(info_field(&mut c, "rdb_changes_since_last_save"), "0");
+    assert_eq!(info_field(&mut c, "rdb_saves"), "1");
+    let fresh = Dir::new("backup-fresh");
+    std::fs::copy(dir.file("dump.rdb"), fresh.file("dump.rdb")).expect("copy");
+    let v2 = Node::vigil(fresh.path(), &["--save", ""]);
+    let mut c2 = v2.conn();
+    assert_eq!(q::<String>(&mut c2, &["DEBUG", "DIGEST"]), digest);
+    assert!(q::<i64>(&mut c2, &["TTL", "ttl"]) > 990);
+    assert_eq!(info_field(&mut c2, "rdb_last_load_keys_loaded"), "5004");
+}
+
+fn corrupt_start(dir: &Path, mangle: impl Fn(&mut Vec<u8>)) -> String {
+    let path = dir.join("dump.rdb");
+    let mut data = std::fs::read(&path).expect("read dump");
+    mangle(&mut data);
+    std::fs::write(&path, &data).expect("write");
+    let _ = std::fs::remove_file(dir.join("vigil.log"));
+    let (port, child) = Node::spawn_vigil(dir, &["--save", ""]);
+    let mut n = Node { port, child };
+    let code = n.wait_exit(10);
+    assert!(matches!(code, Some(c) if c != 0), "exit code {code:?}");
+    std::fs::read_to_string(dir.join("vigil.log")).unwrap_or_default()
+}
+
+/// A damaged file stops start-up with an error naming the file and the offset.
+#[test]
+fn corrupt_rdb_is_rejected_at_startup() {
+    let dir = Dir::new("corrupt");
+    {
+        let v = Node::vigil(dir.path(), &["--save", ""]);
+        let mut c = v.conn();
+        let _: () = q(&mut c, &["DEBUG", "POPULATE", "200", "k", "30"]);
+        let _: () = q(&mut c, &["SAVE"]);
+    }
+    let good = std::fs::read(dir.file("dump.rdb")).expect("dump");
+    let log = corrupt_start(dir.path(), |d| {
+        let mid = d.len() / 2;
+        d[mid] ^= 0x20;
+    });
+    assert!(log.contains("dump.rdb") && log.contains("offset"), "{log}");
+    std::fs::write(dir.file("dump.rdb"), &good).expect("restore");
+    let log = corrupt_start(dir.path(), |d| d.truncate(d.len() * 2 / 3));
+    assert!(log.contains("dump.rdb") && log.contains("offset"), "{log}");
+    assert!(log.contains("Fatal error loading the DB"), "{log}");
+    // And the untouched file still loads.
+    std::fs::write(dir.file("dump.rdb"), &good).expect("restore");
+    let v = Node::vigil(dir.path(), &["--save", ""]);
+    assert_eq!(q::<i64>(&mut v.conn(), &["DBSIZE"]), 200);
+}
+
+/// A save point fires a background save on its own.
+#[test]
+fn save_points_trigger_a_background_save() {
+    let dir = Dir::new("savepoint");
+    let v = Node::vigil(dir.path(), &["--save", "1 2"]);
+    let mut c = v.conn();
+    let _: () = q(&mut c, &["SET", "a", "1"]);
+    let _: () = q(&mut c, &["SET", "b", "2"]);
+    assert_eq!(info_field(&mut c, "rdb_changes_since_last_save"), "2");
+    wait_for(8, || info_field(&mut c, "rdb_saves") == "1");
+    wait_bgsave(&mut c);
+    assert_eq!(info_field(&mut c, "rdb_changes_since_last_save"), "0");
+    assert!(dir.file("dump.rdb").exists());
+}
+
+/// A failed background save with save points configured turns writes (and PING) into MISCONF
+/// until a save succeeds or stop-writes-on-bgsave-error is turned off.
+#[test]
+fn misconf_after_a_failed_background_save() {
+    let dir = Dir::new("misconf");
+    let v = Node::vigil(
+        dir.path(),
+        &["--save", "3600 1", "--enable-protected-configs", "yes"],
+    );
+    let mut c = v.conn();
+    let _: () = q(&mut c, &["SET", "k", "v"]);
+    // The directory disappears: the temp file cannot be created.
+    std::fs::remove_dir_all(dir.path()).expect("rm dir");
+    let _: String = q(&mut c, &["BGSAVE"]);
+    wait_bgsave(&mut c);
+    assert_eq!(info_field(&mut c, "rdb_last_bgsave_status"), "err");
+    let misconf = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+    assert_eq!(q_err(&mut c, &["SET", "k", "w"]), misconf);
+    assert_eq!(q_err(&mut c, &["PING"]), misconf);
+    assert_eq!(q::<String>(&mut c, &["GET", "k"]), "v");
+    assert_eq!(q_err(&mut c, &["SAVE"]).trim(), "ERR");
+    let _: () = q(
+        &mut c,
+        &["CONFIG", "SET", "stop-writes-on-bgsave-error", "no"],
+    );
+    let _: () = q(&mut c, &["SET", "k", "w"]);
+    let _: () = q(
+        &mut c,
+        &["CONFIG", "SET", "stop-writes-on-bgsave-error", "yes"],
+    );
+    // Once the directory is back, a successful save clears the condition.
+    let again = dir.file("again");
+    std::fs::create_dir_all(&again).expect("mkdir");
+    let d = again.to_str().unwrap_or(".").to_string();
+    let _: () = q(&mut c, &["CONFIG", "SET", "dir", &d]);
+    let _: String = q(&mut c, &["BGSAVE"]);
+    wait_bgsave(&mut c);
+    assert_eq!(info_field(&mut c, "rdb_last_bgsave_status"), "ok");
+    let _: () = q(&mut c, &["SET", "k", "x"]);
+}
+
+/// SHUTDOWN saves when save points exist or SAVE is given, NOSAVE skips it, SIGTERM saves.
+#[test]
+fn shutdown_saves_and_nosave_does_not() {
+    let dir = Dir::new("shutdown");
+    let mut v = Node::vigil(dir.path(), &["--save", "3600 1"]);
+    let mut c = v.conn();
+    let _: () = q(&mut c, &["SET", "k", "one"]);
+    let _ = run(&mut c, &["SHUTDOWN"]);
+    assert_eq!(v.wait_exit(10), Some(0));
+    let mut v = Node::vigil(dir.path(), &["--save", "3600 1"]);
+    let mut c = v.conn();
+    assert_eq!(q::<String>(&mut c, &["GET", "k"]), "one");
+    let _: () = q(&mut c, &["SET", "k", "two"]);
+    let _ = run(&mut c, &["SHUTDOWN", "NOSAVE"]);
+    assert_eq!(v.wait_exit(10), Some(0));
+    let mut v = Node::vigil(dir.path(), &["--save", ""]);
+    let mut c = v.conn();
+    assert_eq!(q::<String>(&mut c, &["GET", "k"]), "one");
+    let _: () = q(&mut c, &["SET", "k", "three"]);
+    // Without save points, plain SHUTDOWN does not save, SHUTDOWN SAVE does.
+    assert_eq!(
+        q_err(&mut c, &["SHUTDOWN", "SAVE", "NOSAVE"]),
+        "ERR syntax error"
+    );
+    let _ = run(&mut c, &["SHUTDOWN", "SAVE"]);
+    assert_eq!(v.wait_exit(10), Some(0));
+    let v = Node::vigil(dir.path(), &["--save", "3600 1"]);
+    let mut c = v.conn();
+    assert_eq!(q::<String>(&mut c, &["GET", "k"]), "three");
+    let _: () = q(&mut c, &["SET", "k", "four"]);
+    let pid = v.child.id().to_string();
+    let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    let mut v = v;
+    assert_eq!(v.wait_exit(10), Some(0));
+    let v = Node::vigil(dir.path(), &["--save", ""]);
+    assert_eq!(q::<String>(&mut v.conn(), &["GET", "k"]), "four");
+}
+
+/// DEBUG RELOAD saves and loads back (expired keys are dropped); FLUSHALL with save points
+/// saves the empty dataset but keeps counting the change.
+#[test]
+fn debug_reload_and_flushall() {
+    let dir = Dir::new("reload");
+    let v = Node::vigil(dir.path(), &["--save", "3600 1000"]);
+    let mut c = v.conn();
+    let _: () = q(&mut c, &["SET", "keep", "v"]);
+    let _: i64 = q(&mut c, &["RPUSH", "l", "1", "2"]);
+    let _: () = q(&mut c, &["SET", "gone", "v", "PX", "30"]);
+    std::thread::sleep(Duration::from_millis(60));
+    let digest: Vec<String> = q(&mut c, &["DEBUG", "DIGEST-VALUE", "l"]);
+    let _: () = q(&mut c, &["DEBUG", "RELOAD"]);
+    assert_eq!(q::<i64>(&mut c, &["DBSIZE"]), 2);
+    assert_eq!(
+        q::<Vec<String>>(&mut c, &["DEBUG", "DIGEST-VALUE", "l"]),
+        digest
+    );
+    assert_eq!(info_field(&mut c, "rdb_changes_since_last_save"), "0");
+    assert_eq!(
+        q_err(&mut c, &["DEBUG", "RELOAD", "BOGUS"]),
+        "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."
+    );
+    let _: () = q(&mut c, &["FLUSHALL"]);
+    assert_eq!(info_field(&mut c, "rdb_changes_since_last_save"), "3");
+    drop(c);
+    drop(v);
+    let v = Node::vigil(dir.path(), &["--save", ""]);
+    assert_eq!(q::<i64>(&mut v.conn(), &["DBSIZE"]), 0);
+}
+
+/// While the file loads, INFO shows the progress and other commands get -LOADING.
+#[test]
+fn loading_progress_and_loading_error() {
+    let dir = Dir::new("loading");
+    {
+        let v = Node::vigil(dir.path(), &["--save", ""]);
+        let mut c = v.conn();
+        let _: () = q(&mut c, &["DEBUG", "POPULATE", "2500", "k", "10"]);
+        let _: () = q(&mut c, &["SAVE"]);
+    }
+    let (port, child) = Node::spawn_vigil(dir.path(), &["--save", "", "--key-load-delay", "1000"]);
+    let n = Node { port, child };
+    n.wait_ready();
+    let mut c = n.conn();
+    assert_eq!(info_field(&mut c, "loading"), "1");
+    assert!(
+        info_field(&mut c, "loading_total_bytes")
+            .parse::<u64>()
+            .unwrap_or(0)
+            > 0
+    );
+    assert!(!info_field(&mut c, "loading_eta_seconds").is_empty());
+    assert_eq!(
+        q_err(&mut c, &["GET", "k"]),
+        "LOADING Redis is loading the dataset in memory"
+    );
+    n.wait_loaded();
+    assert_eq!(q::<i64>(&mut c, &["DBSIZE"]), 2500);
+    assert_eq!(info_field(&mut c, "loading_total_bytes"), "");
+}
+
+/// Types vigil does not hold stop the load with an error naming the key and the type.
+#[test]
+fn streams_in_a_redis_dump_are_refused_by_name() {
+    if !redis_available() {
+        return;
+    }
+    let rdir = Dir::new("stream-src");
+    let r = Node::redis(rdir.path(), &["--save", ""]);
+    let mut rc = r.conn();
+    let _: String = q(&mut rc, &["XADD", "events", "*", "f", "v"]);
+    let _: () = q(&mut rc, &["SAVE"]);
+    let vdir = Dir::new("stream-dst");
+    std::fs::copy(rdir.file("dump.rdb"), vdir.file("dump.rdb")).expect("copy");
+    let (port, child) = Node::spawn_vigil(vdir.path(), &["--save", ""]);
+    let mut n = Node { port, child };
+    assert!(matches!(n.wait_exit(10), Some(c) if c != 0));
+    let log = std::fs::read_to_string(vdir.file("vigil.log")).unwrap_or_default();
+    assert!(log.contains("'events'") && log.contains("stream"), "{log}");
+}
