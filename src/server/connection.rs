@@ -13,7 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
-use super::client::{Client, ClientShared, Outbound, ReplyMode};
+use super::client::{Client, ClientKind, ClientShared, Outbound, ReplyMode};
 use super::dispatch;
 use super::state::{Server, unix_ms};
 use crate::resp::{Limits, Reply, RequestParser, encode};
@@ -102,6 +102,23 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
         }
         if closing {
             break 'conn;
+        }
+        if client.borrow().kind == ClientKind::Replica {
+            // PSYNC/SYNC turned this connection into a replica link.
+            super::replication::master::serve_replica(
+                server.clone(),
+                client.clone(),
+                rd,
+                wr,
+                rx,
+                inbuf,
+                parser,
+            )
+            .await;
+            let mut srv = server.borrow_mut();
+            let mut c = client.borrow_mut();
+            disconnect(&mut srv, &mut c);
+            return;
         }
         let mut wake_at = client.borrow().blocked.as_ref().and_then(|b| b.deadline_ms);
         if held.is_some() {
@@ -237,6 +254,9 @@ fn run_buffered(
                 if c.close_after_reply || srv.shutdown.is_some() {
                     return Step::Close;
                 }
+                if c.kind == ClientKind::Replica {
+                    break;
+                }
             }
             Err(e) => {
                 tracing::debug!(client = %c.addr, error = %e, "protocol error, closing connection");
@@ -277,5 +297,6 @@ pub fn disconnect(srv: &mut Server, c: &mut Client) {
     super::commands::multi::unwatch_all(srv, c);
     srv.monitors.retain(|m| m.id != id);
     srv.pubsub.forget_client(id);
+    srv.replication_client_gone(id);
     srv.clients.remove(id);
 }

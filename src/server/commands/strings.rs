@@ -6,6 +6,7 @@ use super::args;
 use crate::resp::Reply;
 use crate::server::command::{CommandSpec, acl, flags::*};
 use crate::server::notify;
+use crate::server::replication::propagate::{arg, int_arg};
 use crate::server::state::{Ctx, wrongtype};
 use crate::server::value::{NO_EXPIRE, Value};
 
@@ -73,6 +74,8 @@ struct SetOpts {
     get: bool,
     keepttl: bool,
     expires_at: i64,
+    /// The expiry was given as PXAT (already absolute milliseconds).
+    pxat: bool,
 }
 
 fn parse_set_opts(ctx: &Ctx, a: &[Bytes]) -> Result<SetOpts, Reply> {
@@ -82,6 +85,7 @@ fn parse_set_opts(ctx: &Ctx, a: &[Bytes]) -> Result<SetOpts, Reply> {
         get: false,
         keepttl: false,
         expires_at: NO_EXPIRE,
+        pxat: false,
     };
     let mut expire_seen = false;
     let mut i = 3;
@@ -109,6 +113,7 @@ fn parse_set_opts(ctx: &Ctx, a: &[Bytes]) -> Result<SetOpts, Reply> {
                     _ => Some(v),
                 };
                 o.expires_at = at.ok_or_else(invalid)?;
+                o.pxat = opt == "pxat";
                 expire_seen = true;
                 i += 1;
             }
@@ -148,6 +153,25 @@ fn set(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     if ttl != NO_EXPIRE && !o.keepttl {
         ctx.srv.notify(notify::GENERIC, "expire", key, db);
     }
+    let has_expire = o.expires_at != NO_EXPIRE;
+    if has_expire && !o.pxat {
+        // Relative TTLs travel as an absolute time, so replicas and the AOF agree.
+        ctx.propagate_as(vec![
+            arg("SET"),
+            a[1].clone(),
+            a[2].clone(),
+            arg("PXAT"),
+            int_arg(o.expires_at),
+        ]);
+    } else if o.get && !has_expire {
+        let without_get = a
+            .iter()
+            .enumerate()
+            .filter(|(i, x)| *i < 3 || !x.eq_ignore_ascii_case(b"get"))
+            .map(|(_, x)| x.clone())
+            .collect();
+        ctx.propagate_as(without_get);
+    }
     if o.get { get_reply() } else { Reply::Ok }
 }
 
@@ -178,6 +202,13 @@ fn setex_generic(ctx: &mut Ctx, a: &[Bytes], unit: i64) -> Reply {
     ctx.srv.store(db, &a[1], Value::Str(a[3].to_vec()), at);
     ctx.modified(&a[1], notify::STRING, "set");
     ctx.srv.notify(notify::GENERIC, "expire", &a[1], db);
+    ctx.propagate_as(vec![
+        arg("SET"),
+        a[1].clone(),
+        a[3].clone(),
+        arg("PXAT"),
+        int_arg(at),
+    ]);
     Reply::Ok
 }
 
@@ -207,12 +238,15 @@ fn getdel(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     };
     ctx.delete(&a[1]);
     ctx.modified(&a[1], notify::GENERIC, "del");
+    ctx.propagate_as(vec![arg("DEL"), a[1].clone()]);
     old
 }
 
 fn getex(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     let now = ctx.now();
     let mut new_ttl: Option<i64> = None;
+    let mut absolute = false;
+    let mut pxat = false;
     let mut i = 2;
     while i < a.len() {
         let opt = args::lower(&a[i]);
@@ -237,6 +271,8 @@ fn getex(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
                     return Reply::err("ERR invalid expire time in 'getex' command");
                 };
                 new_ttl = Some(at);
+                absolute = opt == "exat" || opt == "pxat";
+                pxat = opt == "pxat";
                 i += 1;
             }
             _ => return args::syntax_error(),
@@ -258,14 +294,21 @@ fn getex(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         {
             ctx.srv.dbs[db].set_expire(&a[1], NO_EXPIRE);
             ctx.modified(&a[1], notify::GENERIC, "persist");
+            ctx.propagate_as(vec![arg("PERSIST"), a[1].clone()]);
         }
-        Some(at) if at <= now => {
+        Some(NO_EXPIRE) => {}
+        Some(at) if absolute && at <= now && !ctx.srv.repl.is_replica() => {
             ctx.delete(&a[1]);
             ctx.modified(&a[1], notify::GENERIC, "del");
+            let del = if ctx.srv.repl.cfg.lazy_expire { "UNLINK" } else { "DEL" };
+            ctx.propagate_as(vec![arg(del), a[1].clone()]);
         }
         Some(at) => {
             ctx.srv.dbs[db].set_expire(&a[1], at);
             ctx.modified(&a[1], notify::GENERIC, "expire");
+            if !pxat {
+                ctx.propagate_as(vec![arg("PEXPIREAT"), a[1].clone(), int_arg(at)]);
+            }
         }
         None => {}
     }
@@ -382,7 +425,10 @@ fn incrbyfloat(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         _ => ctx.store(&a[1], Value::Str(text.clone())),
     }
     ctx.modified(&a[1], notify::STRING, "incrbyfloat");
-    Reply::Bulk(Bytes::from(text))
+    let text = Bytes::from(text);
+    // Float formatting must not differ between nodes: propagate the result.
+    ctx.propagate_as(vec![arg("SET"), a[1].clone(), text.clone(), arg("KEEPTTL")]);
+    Reply::Bulk(text)
 }
 
 fn append(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
