@@ -438,3 +438,143 @@ fn disk_based_sync_and_legacy_sync() {
     let start = got.iter().position(|&b| b == b'$').expect("bulk");
     assert!(got[..start].iter().all(|&b| b == b'\n'));
 }
+
+#[test]
+fn loading_replica_answers_loading() {
+    let m = Node::vigil(&[]);
+    fill(&m);
+    // 10 ms per key: the load of ~200 keys takes about 2 s.
+    let r = Node::vigil(&["--key-load-delay", "10000"]);
+    let _: String = q(
+        &mut r.conn(),
+        &["REPLICAOF", "127.0.0.1", &m.port.to_string()],
+    );
+    wait_for(Duration::from_secs(5), "loading", || {
+        r.info_field("loading") == "1"
+    });
+    assert_eq!(
+        q_err(&mut r.conn(), &["GET", "s1"]),
+        "LOADING Redis is loading the dataset in memory"
+    );
+    let _: String = q(&mut r.conn(), &["PING"]);
+    r.wait_link_up();
+    let v: String = q(&mut r.conn(), &["GET", "s1"]);
+    assert_eq!(v, "1");
+}
+
+#[test]
+fn announced_address_and_client_flags() {
+    let m = Node::vigil(&[]);
+    let r = Node::vigil(&[
+        "--replica-announce-ip",
+        "10.1.2.3",
+        "--replica-announce-port",
+        "4242",
+        "--replica-priority",
+        "7",
+    ]);
+    r.replicate(&m);
+    let slave0 = m.info_field("slave0");
+    assert!(slave0.starts_with("ip=10.1.2.3,port=4242,state=online"), "{slave0}");
+    assert_eq!(r.info_field("slave_priority"), "7");
+    let list: String = q(&mut m.conn(), &["CLIENT", "LIST", "TYPE", "replica"]);
+    assert!(list.contains("flags=S"), "{list}");
+    let list: String = q(&mut r.conn(), &["CLIENT", "LIST", "TYPE", "master"]);
+    assert!(list.contains("flags=M"), "{list}");
+    let role: Vec<redis::Value> = q(&mut m.conn(), &["ROLE"]);
+    let redis::Value::Array(replicas) = &role[2] else {
+        panic!("{role:?}")
+    };
+    assert_eq!(replicas.len(), 1);
+}
+
+#[test]
+fn replica_drops_a_silent_master_after_repl_timeout() {
+    let m = Node::vigil(&[]);
+    let r = Node::vigil(&["--repl-timeout", "1"]);
+    r.replicate(&m);
+    let pid = m.pid().to_string();
+    let _ = std::process::Command::new("kill").args(["-STOP", &pid]).status();
+    let down = std::panic::catch_unwind(|| {
+        wait_for(Duration::from_secs(6), "link down after timeout", || {
+            r.info_field("master_link_status") == "down"
+        })
+    });
+    let _ = std::process::Command::new("kill").args(["-CONT", &pid]).status();
+    assert!(down.is_ok());
+    assert!(r.log().contains("MASTER timeout"), "{}", r.log());
+    r.wait_link_up();
+}
+
+#[test]
+fn master_drops_stuck_replicas() {
+    let m = Node::vigil(&[
+        "--client-output-buffer-limit",
+        "replica 256kb 0 0",
+        "--repl-timeout",
+        "2",
+    ]);
+    let r = Node::vigil(&[]);
+    r.replicate(&m);
+    let pid = r.pid().to_string();
+    let _ = std::process::Command::new("kill").args(["-STOP", &pid]).status();
+    let value = "x".repeat(100_000);
+    let mut c = m.conn();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        for i in 0..300 {
+            let _: () = redis::cmd("SET")
+                .arg(format!("big{i}"))
+                .arg(&value)
+                .query(&mut c)
+                .expect("set");
+        }
+        wait_for(Duration::from_secs(5), "replica dropped", || {
+            m.info_int("connected_slaves") == 0
+        });
+    }));
+    let _ = std::process::Command::new("kill").args(["-CONT", &pid]).status();
+    assert!(outcome.is_ok(), "{}", m.log());
+    assert!(
+        m.log().contains("output buffer limits") || m.log().contains("timedout replica"),
+        "{}",
+        m.log()
+    );
+    // It comes back (the backlog is too small for 30 MB: a full resync).
+    r.wait_link_up();
+    r.wait_caught_up(&m);
+    let n: i64 = q(&mut r.conn(), &["DBSIZE"]);
+    assert_eq!(n, 300);
+}
+
+/// A coordinated failover under a steady writer loses no acknowledged write: writes are held
+/// while the replica catches up, then refused (READONLY) once the old master is a replica.
+#[test]
+fn failover_under_writes_loses_nothing() {
+    let m = Node::vigil(&[]);
+    let r = Node::vigil(&[]);
+    r.replicate(&m);
+    let port = m.port;
+    let writer = std::thread::spawn(move || {
+        let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).expect("c");
+        let mut c = client.get_connection().expect("connect");
+        c.set_read_timeout(Some(Duration::from_secs(10))).expect("t");
+        let mut acked = 0i64;
+        let deadline = Instant::now() + Duration::from_secs(8);
+        while Instant::now() < deadline {
+            match redis::cmd("INCR").arg("counter").query::<i64>(&mut c) {
+                Ok(v) => acked = v,
+                Err(_) => break,
+            }
+        }
+        acked
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let _: String = q(&mut m.conn(), &["FAILOVER", "TIMEOUT", "5000"]);
+    let acked = writer.join().expect("writer");
+    wait_for(Duration::from_secs(8), "new master", || {
+        r.info_field("role") == "master"
+    });
+    let v: i64 = q(&mut r.conn(), &["GET", "counter"]);
+    assert!(acked > 0);
+    assert_eq!(v, acked, "acknowledged writes lost");
+}

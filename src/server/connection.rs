@@ -122,7 +122,13 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
         }
         let mut wake_at = client.borrow().blocked.as_ref().and_then(|b| b.deadline_ms);
         if held.is_some() {
-            let until = server.borrow().pause.until_ms;
+            let srv = server.borrow();
+            // A FAILOVER pause has no deadline: its end wakes held clients with an empty push.
+            let until = if srv.pause.until_ms > unix_ms() || !srv.repl.failover.pauses_writes() {
+                srv.pause.until_ms
+            } else {
+                unix_ms() + 60_000
+            };
             wake_at = Some(wake_at.map_or(until, |w| w.min(until)));
         }
         let sleep_for = wake_at.map(|d| Duration::from_millis((d - unix_ms()).max(0) as u64));
@@ -241,7 +247,9 @@ fn run_buffered(
                 if args.is_empty() {
                     continue;
                 }
-                if srv.pause.until_ms > 0 && paused_for(&srv, &args) {
+                if (srv.pause.until_ms > 0 || srv.repl.failover.pauses_writes())
+                    && paused_for(&srv, &args)
+                {
                     *held = Some(args);
                     break;
                 }
@@ -269,12 +277,14 @@ fn run_buffered(
     Step::Continue
 }
 
-/// Whether CLIENT PAUSE holds this command back (all commands, or only writes in WRITE mode).
+/// Whether CLIENT PAUSE holds this command back (all commands, or only writes in WRITE mode);
+/// a coordinated FAILOVER holds writes back until it ends.
 fn paused_for(srv: &Server, args: &[bytes::Bytes]) -> bool {
-    if srv.pause.until_ms <= unix_ms() {
+    let client_pause = srv.pause.until_ms > unix_ms();
+    if !client_pause && !srv.repl.failover.pauses_writes() {
         return false;
     }
-    if !srv.pause.write_only {
+    if client_pause && !srv.pause.write_only {
         return true;
     }
     use super::command::flags;

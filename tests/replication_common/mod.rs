@@ -174,6 +174,11 @@ impl Node {
         std::fs::read_to_string(self.dir.join("node.log")).unwrap_or_default()
     }
 
+    /// Process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, |c| c.id())
+    }
+
     /// Kills the process (SIGKILL) now.
     pub fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {

@@ -314,7 +314,7 @@ async fn run_link(server: SharedServer) {
             };
             m.state = LinkState::Connect;
             m.transfer = None;
-            if m.down_since == 0 || m.client.is_some() {
+            if m.client.is_some() {
                 m.down_since = now / 1000;
             }
             if let Some(id) = m.client.take() {
