@@ -20,7 +20,10 @@ fn fill(master: &Node, tag: &str) {
             .expect("set");
     }
     let _: i64 = q(&mut c, &["RPUSH", &format!("{tag}:list"), "a", "b", "c"]);
-    let _: i64 = q(&mut c, &["HSET", &format!("{tag}:hash"), "f1", "1", "f2", "2"]);
+    let _: i64 = q(
+        &mut c,
+        &["HSET", &format!("{tag}:hash"), "f1", "1", "f2", "2"],
+    );
     let _: i64 = q(&mut c, &["SADD", &format!("{tag}:set"), "x", "y", "7"]);
     let _: String = q(&mut c, &["SET", &format!("{tag}:ttl"), "v", "EX", "1000"]);
     let _: String = q(&mut c, &["INCRBYFLOAT", &format!("{tag}:float"), "3.25"]);
@@ -37,15 +40,19 @@ fn cut_and_resync(master: &Node, replicas: &[&Node]) {
     }
     fill(master, "cut1");
     let n = replicas.len() as i64;
-    wait_for(Duration::from_secs(10), "partial resyncs after replica-side cut", || {
-        master.info_int("sync_partial_ok") == ok + n
-    });
+    wait_for(
+        Duration::from_secs(10),
+        "partial resyncs after replica-side cut",
+        || master.info_int("sync_partial_ok") == ok + n,
+    );
     // From the master's side.
     let _: i64 = q(&mut master.conn(), &["CLIENT", "KILL", "TYPE", "replica"]);
     fill(master, "cut2");
-    wait_for(Duration::from_secs(10), "partial resyncs after master-side cut", || {
-        master.info_int("sync_partial_ok") == ok + 2 * n
-    });
+    wait_for(
+        Duration::from_secs(10),
+        "partial resyncs after master-side cut",
+        || master.info_int("sync_partial_ok") == ok + 2 * n,
+    );
     for r in replicas {
         r.wait_link_up();
         r.wait_caught_up(master);
@@ -80,9 +87,11 @@ fn scenario(master_kind: Kind, r1_kind: Kind, r2_kind: Kind) {
     let _: String = q(&mut r1.conn(), &["REPLICAOF", "NO", "ONE"]);
     assert_eq!(r1.info_field("master_replid2"), old_id);
     r2.replicate(&r1);
-    wait_for(Duration::from_secs(10), "r2 partial resync from promoted r1", || {
-        r1.info_int("sync_partial_ok") == 1
-    });
+    wait_for(
+        Duration::from_secs(10),
+        "r2 partial resync from promoted r1",
+        || r1.info_int("sync_partial_ok") == 1,
+    );
     fill(&r1, "c");
     r2.wait_caught_up(&r1);
     assert_eq!(dataset(&r2), dataset(&r1));

@@ -77,15 +77,24 @@ fn full_sync_then_stream_with_rewrites() {
     let info = m.info();
     let slave0 = info.get("slave0").cloned().unwrap_or_default();
     assert!(
-        slave0.starts_with(&format!("ip=127.0.0.1,port={},state=online,offset=", r.port)),
+        slave0.starts_with(&format!(
+            "ip=127.0.0.1,port={},state=online,offset=",
+            r.port
+        )),
         "{slave0}"
     );
     assert_eq!(info.get("connected_slaves").map(String::as_str), Some("1"));
     let ri = r.info();
     assert_eq!(ri.get("role").map(String::as_str), Some("slave"));
     assert_eq!(ri.get("master_replid"), info.get("master_replid"));
-    assert_eq!(ri.get("slave_read_repl_offset"), ri.get("slave_repl_offset"));
-    assert_eq!(ri.get("master_sync_in_progress").map(String::as_str), Some("0"));
+    assert_eq!(
+        ri.get("slave_read_repl_offset"),
+        ri.get("slave_repl_offset")
+    );
+    assert_eq!(
+        ri.get("master_sync_in_progress").map(String::as_str),
+        Some("0")
+    );
     let role: Vec<redis::Value> = q(&mut r.conn(), &["ROLE"]);
     assert_eq!(role.len(), 5);
 }
@@ -101,7 +110,8 @@ fn raw_stream_is_what_redis_sends() {
     let mut buf = [0u8; 5];
     s.read_exact(&mut buf).expect("ok");
     assert_eq!(&buf, b"+OK\r\n");
-    s.write_all(b"*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n").expect("w");
+    s.write_all(b"*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n")
+        .expect("w");
     // +FULLRESYNC <id> <offset>, then $<len> and the RDB.
     let mut got = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -197,12 +207,17 @@ fn promotion_keeps_history_for_other_replicas() {
     let i1 = r1.info();
     assert_eq!(i1.get("role").map(String::as_str), Some("master"));
     assert_eq!(i1.get("master_replid2"), Some(&old_id));
-    assert_eq!(i1.get("second_repl_offset"), Some(&(offset + 1).to_string()));
+    assert_eq!(
+        i1.get("second_repl_offset"),
+        Some(&(offset + 1).to_string())
+    );
     assert_ne!(i1.get("master_replid"), Some(&old_id));
     r2.replicate(&r1);
-    wait_for(Duration::from_secs(10), "partial resync with new master", || {
-        r1.info_int("sync_partial_ok") == 1
-    });
+    wait_for(
+        Duration::from_secs(10),
+        "partial resync with new master",
+        || r1.info_int("sync_partial_ok") == 1,
+    );
     assert_eq!(r1.info_int("sync_full"), 0);
     let _: String = q(&mut r1.conn(), &["SET", "after", "promotion"]);
     r2.wait_caught_up(&r1);
@@ -227,7 +242,10 @@ fn chained_replica_gets_the_same_stream() {
     fill(&m);
     r2.wait_caught_up(&m);
     assert_eq!(dataset(&r2), dataset(&m));
-    assert_eq!(r2.info_field("master_replid"), m.info_field("master_replid"));
+    assert_eq!(
+        r2.info_field("master_replid"),
+        m.info_field("master_replid")
+    );
     assert_eq!(r1.info_int("connected_slaves"), 1);
 }
 
@@ -244,8 +262,14 @@ fn wait_and_min_replicas() {
     let n: i64 = q(&mut c, &["WAIT", "2", "300"]);
     assert_eq!(n, 1);
     assert!(start.elapsed() >= Duration::from_millis(290));
-    assert!(q_err(&mut r.conn(), &["WAIT", "1", "0"]).starts_with("ERR WAIT cannot be used with replica"));
-    assert_eq!(q_err(&mut c, &["WAIT", "1", "-1"]), "ERR timeout is negative");
+    assert!(
+        q_err(&mut r.conn(), &["WAIT", "1", "0"])
+            .starts_with("ERR WAIT cannot be used with replica")
+    );
+    assert_eq!(
+        q_err(&mut c, &["WAIT", "1", "-1"]),
+        "ERR timeout is negative"
+    );
     let _: String = q(&mut c, &["CONFIG", "SET", "min-replicas-to-write", "2"]);
     wait_for(Duration::from_secs(3), "good replicas count", || {
         m.info_int("min_slaves_good_slaves") == 1
@@ -287,7 +311,10 @@ fn replica_refusals_and_publish() {
     let info = r.info();
     assert!(info.contains_key("master_link_down_since_seconds"));
     let _: String = q(&mut r.conn(), &["CONFIG", "SET", "replica-read-only", "no"]);
-    let _: String = q(&mut r.conn(), &["CONFIG", "SET", "replica-serve-stale-data", "yes"]);
+    let _: String = q(
+        &mut r.conn(),
+        &["CONFIG", "SET", "replica-serve-stale-data", "yes"],
+    );
     let _: String = q(&mut r.conn(), &["SET", "local", "write"]);
     r.kill();
 }
@@ -325,10 +352,16 @@ fn failover_command() {
         q_err(&mut mc, &["FAILOVER"]),
         "ERR FAILOVER requires connected replicas."
     );
-    assert_eq!(q_err(&mut mc, &["FAILOVER", "ABORT"]), "ERR No failover in progress.");
+    assert_eq!(
+        q_err(&mut mc, &["FAILOVER", "ABORT"]),
+        "ERR No failover in progress."
+    );
     r.replicate(&m);
     assert_eq!(
-        q_err(&mut mc, &["FAILOVER", "TO", "127.0.0.1", "1", "TIMEOUT", "100"]),
+        q_err(
+            &mut mc,
+            &["FAILOVER", "TO", "127.0.0.1", "1", "TIMEOUT", "100"]
+        ),
         "ERR FAILOVER target HOST and PORT is not a replica."
     );
     assert_eq!(
@@ -338,7 +371,14 @@ fn failover_command() {
     let _: String = q(&mut mc, &["SET", "before", "failover"]);
     let _: String = q(
         &mut mc,
-        &["FAILOVER", "TO", "127.0.0.1", &r.port.to_string(), "TIMEOUT", "5000"],
+        &[
+            "FAILOVER",
+            "TO",
+            "127.0.0.1",
+            &r.port.to_string(),
+            "TIMEOUT",
+            "5000",
+        ],
     );
     wait_for(Duration::from_secs(8), "roles swapped", || {
         r.info_field("role") == "master"
@@ -475,7 +515,10 @@ fn announced_address_and_client_flags() {
     ]);
     r.replicate(&m);
     let slave0 = m.info_field("slave0");
-    assert!(slave0.starts_with("ip=10.1.2.3,port=4242,state=online"), "{slave0}");
+    assert!(
+        slave0.starts_with("ip=10.1.2.3,port=4242,state=online"),
+        "{slave0}"
+    );
     assert_eq!(r.info_field("slave_priority"), "7");
     let list: String = q(&mut m.conn(), &["CLIENT", "LIST", "TYPE", "replica"]);
     assert!(list.contains("flags=S"), "{list}");
@@ -494,13 +537,17 @@ fn replica_drops_a_silent_master_after_repl_timeout() {
     let r = Node::vigil(&["--repl-timeout", "1"]);
     r.replicate(&m);
     let pid = m.pid().to_string();
-    let _ = std::process::Command::new("kill").args(["-STOP", &pid]).status();
+    let _ = std::process::Command::new("kill")
+        .args(["-STOP", &pid])
+        .status();
     let down = std::panic::catch_unwind(|| {
         wait_for(Duration::from_secs(6), "link down after timeout", || {
             r.info_field("master_link_status") == "down"
         })
     });
-    let _ = std::process::Command::new("kill").args(["-CONT", &pid]).status();
+    let _ = std::process::Command::new("kill")
+        .args(["-CONT", &pid])
+        .status();
     assert!(down.is_ok());
     assert!(r.log().contains("MASTER timeout"), "{}", r.log());
     r.wait_link_up();
@@ -517,7 +564,9 @@ fn master_drops_stuck_replicas() {
     let r = Node::vigil(&[]);
     r.replicate(&m);
     let pid = r.pid().to_string();
-    let _ = std::process::Command::new("kill").args(["-STOP", &pid]).status();
+    let _ = std::process::Command::new("kill")
+        .args(["-STOP", &pid])
+        .status();
     let value = "x".repeat(100_000);
     let mut c = m.conn();
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -532,7 +581,9 @@ fn master_drops_stuck_replicas() {
             m.info_int("connected_slaves") == 0
         });
     }));
-    let _ = std::process::Command::new("kill").args(["-CONT", &pid]).status();
+    let _ = std::process::Command::new("kill")
+        .args(["-CONT", &pid])
+        .status();
     assert!(outcome.is_ok(), "{}", m.log());
     assert!(
         m.log().contains("output buffer limits") || m.log().contains("timedout replica"),
@@ -557,7 +608,8 @@ fn failover_under_writes_loses_nothing() {
     let writer = std::thread::spawn(move || {
         let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).expect("c");
         let mut c = client.get_connection().expect("connect");
-        c.set_read_timeout(Some(Duration::from_secs(10))).expect("t");
+        c.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("t");
         let mut acked = 0i64;
         let deadline = Instant::now() + Duration::from_secs(8);
         while Instant::now() < deadline {

@@ -221,10 +221,12 @@ pub fn dataset(node: &Node) -> Vec<String> {
         for k in keys {
             let t: String = super::common::q(&mut c, &["TYPE", &k]);
             let v: String = match t.as_str() {
-                "string" => super::common::q::<Option<String>>(&mut c, &["GET", &k])
-                    .unwrap_or_default(),
-                "list" => super::common::q::<Vec<String>>(&mut c, &["LRANGE", &k, "0", "-1"])
-                    .join(","),
+                "string" => {
+                    super::common::q::<Option<String>>(&mut c, &["GET", &k]).unwrap_or_default()
+                }
+                "list" => {
+                    super::common::q::<Vec<String>>(&mut c, &["LRANGE", &k, "0", "-1"]).join(",")
+                }
                 "hash" => {
                     let mut v: Vec<String> = super::common::q(&mut c, &["HGETALL", &k]);
                     let mut pairs: Vec<String> =

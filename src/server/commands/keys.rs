@@ -149,7 +149,11 @@ fn expire_generic(ctx: &mut Ctx, a: &[Bytes], unit_ms: i64, absolute: bool) -> R
     if at <= now && !ctx.srv.repl.is_replica() {
         ctx.delete(&a[1]);
         ctx.modified(&a[1], notify::GENERIC, "del");
-        let del = if ctx.srv.repl.cfg.lazy_expire { "UNLINK" } else { "DEL" };
+        let del = if ctx.srv.repl.cfg.lazy_expire {
+            "UNLINK"
+        } else {
+            "DEL"
+        };
         ctx.propagate_as(vec![arg(del), a[1].clone()]);
         return Reply::Int(1);
     }

@@ -569,7 +569,13 @@ fn blocking_move(ctx: &mut Ctx, a: &[Bytes], from: End, to: End, timeout: i64) -
     if ready {
         // Served (now or after blocking): replicas get the non-blocking equivalent.
         let argv = if a.len() == 6 {
-            vec![arg("LMOVE"), a[1].clone(), a[2].clone(), a[3].clone(), a[4].clone()]
+            vec![
+                arg("LMOVE"),
+                a[1].clone(),
+                a[2].clone(),
+                a[3].clone(),
+                a[4].clone(),
+            ]
         } else {
             vec![arg("RPOPLPUSH"), a[1].clone(), a[2].clone()]
         };

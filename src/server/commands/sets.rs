@@ -221,7 +221,11 @@ fn spop_count(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
             return Reply::Set(vec![]);
         };
         ctx.srv.notify(notify::GENERIC, "del", key, db);
-        let del = if lazy_server_del(ctx) { "UNLINK" } else { "DEL" };
+        let del = if lazy_server_del(ctx) {
+            "UNLINK"
+        } else {
+            "DEL"
+        };
         ctx.propagate_as(vec![arg(del), a[1].clone()]);
         return match entry.value {
             Value::Set(s) => Reply::Set(s.into_iter().map(Reply::Bulk).collect()),

@@ -300,7 +300,11 @@ fn getex(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         Some(at) if absolute && at <= now && !ctx.srv.repl.is_replica() => {
             ctx.delete(&a[1]);
             ctx.modified(&a[1], notify::GENERIC, "del");
-            let del = if ctx.srv.repl.cfg.lazy_expire { "UNLINK" } else { "DEL" };
+            let del = if ctx.srv.repl.cfg.lazy_expire {
+                "UNLINK"
+            } else {
+                "DEL"
+            };
             ctx.propagate_as(vec![arg(del), a[1].clone()]);
         }
         Some(at) => {
