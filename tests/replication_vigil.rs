@@ -630,3 +630,27 @@ fn failover_under_writes_loses_nothing() {
     assert!(acked > 0);
     assert_eq!(v, acked, "acknowledged writes lost");
 }
+
+#[test]
+fn replicas_share_a_running_disk_save() {
+    let m = Node::vigil(&["--repl-diskless-sync", "no", "--rdb-key-save-delay", "5000"]);
+    fill(&m);
+    let r1 = Node::vigil(&[]);
+    let r2 = Node::vigil(&[]);
+    let port = m.port.to_string();
+    let _: String = q(&mut r1.conn(), &["REPLICAOF", "127.0.0.1", &port]);
+    wait_for(Duration::from_secs(5), "save running", || {
+        m.info_field("rdb_bgsave_in_progress") == "1"
+    });
+    let _: String = q(&mut m.conn(), &["SET", "during", "save"]);
+    let _: String = q(&mut r2.conn(), &["REPLICAOF", "127.0.0.1", &port]);
+    r1.wait_link_up();
+    r2.wait_link_up();
+    r1.wait_caught_up(&m);
+    r2.wait_caught_up(&m);
+    assert_eq!(dataset(&r1), dataset(&m));
+    assert_eq!(dataset(&r2), dataset(&m));
+    let log = m.log();
+    assert_eq!(log.matches("Starting BGSAVE for SYNC").count(), 1, "{log}");
+    assert!(log.contains("Waiting for end of BGSAVE for SYNC"), "{log}");
+}

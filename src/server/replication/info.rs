@@ -42,9 +42,9 @@ pub fn section(srv: &Server, out: &mut String) {
             f("slave_read_repl_offset", &read_off);
             f("slave_repl_offset", &off);
             if let (true, Some(t)) = (transfer, m.transfer) {
-                let size = t.size.max(0);
-                let perc = if size > 0 {
-                    t.read as f64 / size as f64 * 100.0
+                // Redis divides by the announced size as is (-1 for a diskless transfer).
+                let perc = if t.size != 0 {
+                    t.read as f64 / t.size as f64 * 100.0
                 } else {
                     0.0
                 };

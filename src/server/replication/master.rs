@@ -303,7 +303,18 @@ fn sync_generic(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     if diskless_delay {
         tracing::info!("Delay next BGSAVE for diskless SYNC");
     } else if super::payload::save_in_progress(ctx.srv) {
-        tracing::info!("Another background save is in progress: BGSAVE for replication delayed");
+        attach_to_disk_save(ctx.srv);
+        let waits = ctx
+            .srv
+            .repl
+            .replicas
+            .get(&id)
+            .is_some_and(|l| l.state == ReplicaState::WaitBgsaveStart);
+        if waits {
+            tracing::info!(
+                "Another background save is in progress: BGSAVE for replication delayed"
+            );
+        }
     } else {
         start_full_sync(ctx.srv);
     }
@@ -449,8 +460,8 @@ pub fn request_acks(srv: &mut Server) {
 /// snapshot for the replicas waiting for one when it is time: at once without diskless sync,
 /// otherwise after `repl-diskless-sync-delay` or when `repl-diskless-sync-max-replicas` wait.
 pub fn start_pending_syncs(srv: &mut Server) {
-    if let Some(generation) = srv.repl.disk_sync
-        && let Some(outcome) = super::payload::disk_done(srv, generation)
+    if let Some(save) = srv.repl.disk_sync
+        && let Some(outcome) = super::payload::disk_done(srv, &save)
     {
         srv.repl.disk_sync = None;
         let ids: Vec<ClientId> = srv
@@ -490,7 +501,11 @@ pub fn start_pending_syncs(srv: &mut Server) {
             oldest = oldest.min(l.wait_since_ms);
         }
     }
-    if waiting == 0 || super::payload::save_in_progress(srv) {
+    if waiting == 0 {
+        return;
+    }
+    if super::payload::save_in_progress(srv) {
+        attach_to_disk_save(srv);
         return;
     }
     let cfg = &srv.repl.cfg;
@@ -500,6 +515,33 @@ pub fn start_pending_syncs(srv: &mut Server) {
     if due {
         start_full_sync(srv);
     }
+}
+
+/// Replicas arriving while a disk save for replication runs share it (and its offset) when the
+/// stream since its start is still held, as Redis attaches them to the running BGSAVE.
+fn attach_to_disk_save(srv: &mut Server) {
+    let Some(save) = srv.repl.disk_sync else {
+        return;
+    };
+    let offset = save.offset;
+    if !srv
+        .repl
+        .backlog
+        .as_ref()
+        .is_some_and(|b| b.can_continue_from(offset + 1))
+    {
+        return;
+    }
+    for l in srv.repl.replicas.values_mut() {
+        if l.state == ReplicaState::WaitBgsaveStart {
+            tracing::info!("Waiting for end of BGSAVE for SYNC");
+            l.state = ReplicaState::WaitBgsaveEnd;
+            l.next = offset + 1;
+            l.fullresync = Some(offset);
+            l.eof = false;
+        }
+    }
+    srv.repl.notify.notify_waiters();
 }
 
 /// Starts a snapshot at the current offset for every replica waiting for one: streamed to
@@ -534,8 +576,8 @@ fn start_full_sync(srv: &mut Server) {
         }
     } else {
         match super::payload::start_disk(srv) {
-            Ok(generation) => {
-                srv.repl.disk_sync = Some(generation);
+            Ok(save) => {
+                srv.repl.disk_sync = Some(save);
                 waiting.iter().map(|_| None).collect::<Vec<_>>()
             }
             Err(e) => {

@@ -49,8 +49,8 @@ pub struct Replication {
     pub replicas: IndexMap<ClientId, master::ReplicaLink>,
     /// REPLCONF data of connections that did not PSYNC yet.
     pub replconf: std::collections::HashMap<ClientId, master::ReplicaInfo>,
-    /// Generation of the disk save started for replicas, while it runs.
-    pub disk_sync: Option<u64>,
+    /// The disk save started for replicas, while it runs.
+    pub disk_sync: Option<payload::DiskSave>,
     /// Replicas online with a lag within `min-replicas-max-lag`.
     pub good_replicas: usize,
     /// Wakes replica writer tasks when the stream grows or a snapshot is ready.

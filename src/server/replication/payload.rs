@@ -53,30 +53,48 @@ pub fn start_diskless(srv: &mut Server, n: usize) -> Result<Vec<Payload>, String
     Ok(payloads)
 }
 
-/// Starts a background save to `dbfilename` for disk-based replicas; returns its generation.
-pub fn start_disk(srv: &mut Server) -> Result<u64, String> {
+/// A background save to `dbfilename` started for disk-based replicas.
+#[derive(Debug, Clone, Copy)]
+pub struct DiskSave {
+    /// Its generation.
+    pub generation: u64,
+    /// Completed saves before it (it succeeded if this grew by one).
+    pub saves_before: u64,
+    /// Stream offset the snapshot corresponds to.
+    pub offset: i64,
+}
+
+/// Starts a background save to `dbfilename` for disk-based replicas.
+pub fn start_disk(srv: &mut Server) -> Result<DiskSave, String> {
+    let saves_before = srv.rdb.saves;
+    let offset = srv.repl.offset;
     snapshot::start(srv).map_err(|_| "a background save is already in progress".to_string())?;
     if srv.rdb.bgsave.is_none() {
         return Err("the background save could not start".into());
     }
-    Ok(srv.rdb.generation)
+    Ok(DiskSave {
+        generation: srv.rdb.generation,
+        saves_before,
+        offset,
+    })
 }
 
-/// The outcome of the disk save `generation` once it is over: the file to send.
+/// The outcome of a disk save once it is over: the file to send. A save that was aborted
+/// (FLUSHALL, SHUTDOWN) or failed is an error: the file on disk is not this snapshot.
 pub fn disk_done(
     srv: &Server,
-    generation: u64,
+    save: &DiskSave,
 ) -> Option<Result<(Rc<std::fs::File>, u64), String>> {
     if srv
         .rdb
         .bgsave
         .as_ref()
-        .is_some_and(|b| b.generation == generation)
+        .is_some_and(|b| b.generation == save.generation)
     {
         return None;
     }
-    if srv.rdb.last_bgsave_failed {
-        return Some(Err("the background save failed".into()));
+    if srv.rdb.last_bgsave_failed || srv.rdb.saves != save.saves_before + 1 {
+        return Some(Err("the background save failed or was aborted".into()));
     }
     let path = PathBuf::from(&srv.config.dbfilename);
     Some(
