@@ -654,3 +654,87 @@ fn replicas_share_a_running_disk_save() {
     assert_eq!(log.matches("Starting BGSAVE for SYNC").count(), 1, "{log}");
     assert!(log.contains("Waiting for end of BGSAVE for SYNC"), "{log}");
 }
+
+#[test]
+fn active_expiry_and_evictions_reach_replicas() {
+    let m = Node::vigil(&[]);
+    let r = Node::vigil(&[]);
+    r.replicate(&m);
+    let mut c = m.conn();
+    for i in 0..50 {
+        let _: String = q(&mut c, &["SET", &format!("t{i}"), "v", "PX", "100"]);
+    }
+    // Nobody reads them: the master's active cycle expires them and sends DELs.
+    wait_for(
+        Duration::from_secs(5),
+        "expired keys deleted on the replica",
+        || q::<i64>(&mut r.conn(), &["DBSIZE"]) == 0,
+    );
+    let value = "v".repeat(1000);
+    for i in 0..2000 {
+        let _: () = redis::cmd("SET")
+            .arg(format!("e{i}"))
+            .arg(&value)
+            .query(&mut c)
+            .expect("set");
+    }
+    r.wait_caught_up(&m);
+    // The replication buffers do not count against maxmemory.
+    let used = m.info_int("used_memory") - m.info_int("mem_replication_backlog");
+    let _: String = q(
+        &mut c,
+        &["CONFIG", "SET", "maxmemory-policy", "allkeys-random"],
+    );
+    let _: String = q(
+        &mut c,
+        &["CONFIG", "SET", "maxmemory", &(used - 200_000).to_string()],
+    );
+    // Evictions run in bounded bursts: a write may be refused until enough is freed.
+    wait_for(Duration::from_secs(5), "eviction", || {
+        common::run(&mut c, &["SET", "trigger", "eviction"]).is_ok()
+    });
+    assert!(m.info_int("evicted_keys") > 0);
+    r.wait_caught_up(&m);
+    let (mn, rn): (i64, i64) = (q(&mut c, &["DBSIZE"]), q(&mut r.conn(), &["DBSIZE"]));
+    assert_eq!(mn, rn);
+    assert!(mn < 2001);
+}
+
+/// Under a steady write stream the replica keeps acknowledging every second, so a master with
+/// `min-replicas-max-lag 1` never refuses a write.
+#[test]
+fn acks_flow_under_steady_writes() {
+    let m = Node::vigil(&[
+        "--min-replicas-to-write",
+        "1",
+        "--min-replicas-max-lag",
+        "2",
+    ]);
+    let r = Node::vigil(&[]);
+    r.replicate(&m);
+    wait_for(Duration::from_secs(5), "good replica", || {
+        m.info_int("min_slaves_good_slaves") == 1
+    });
+    let mut c = m.conn();
+    let value = "x".repeat(200);
+    let deadline = Instant::now() + Duration::from_secs(4);
+    let mut n = 0u64;
+    let mut pipe = redis::pipe();
+    for i in 0..200 {
+        pipe.cmd("SET").arg(format!("k{i}")).arg(&value).ignore();
+    }
+    while Instant::now() < deadline {
+        let res: redis::RedisResult<()> = pipe.query(&mut c);
+        if let Err(e) = res {
+            panic!("write refused after {n} batches: {e}");
+        }
+        n += 1;
+    }
+    let lag: i64 = m
+        .info_field("slave0")
+        .rsplit("lag=")
+        .next()
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(99);
+    assert!(lag <= 2, "lag {lag}");
+}

@@ -677,9 +677,28 @@ pub async fn serve_replica(
                     break;
                 }
                 out.clear();
-                let mut srv = server.borrow_mut();
-                srv.repl.net_output_bytes += n as u64;
-                srv.stats.net_output_bytes += n as u64;
+                {
+                    let mut srv = server.borrow_mut();
+                    srv.repl.net_output_bytes += n as u64;
+                    srv.stats.net_output_bytes += n as u64;
+                }
+                // A replica streamed to without pause still has its ACKs read.
+                if inbuf.capacity() - inbuf.len() < 1024 {
+                    inbuf.reserve(16 * 1024);
+                }
+                match rd.try_read_buf(&mut inbuf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        if !process_input(&server, &client, &mut parser, &mut inbuf, n) {
+                            break;
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                    Err(_) => break,
+                }
+                if let Ok(Outbound::Kill) = rx.try_recv() {
+                    break;
+                }
             }
             Next::Wait { presync } => {
                 tokio::select! {

@@ -646,6 +646,7 @@ async fn stream_loop(server: &SharedServer, conn: MasterConn, db: usize) -> Resu
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tick.tick().await;
+    let mut last_ack = std::time::Instant::now();
     loop {
         if inbuf.capacity() - inbuf.len() < 16 * 1024 {
             inbuf.reserve(64 * 1024);
@@ -674,6 +675,7 @@ async fn stream_loop(server: &SharedServer, conn: MasterConn, db: usize) -> Resu
                     return Err("MASTER timeout: no data nor PING received...".into());
                 }
                 wr.write_all(&ack(server)).await.map_err(|e| format!("Error writing to MASTER: {e}"))?;
+                last_ack = std::time::Instant::now();
             }
         }
         let wanted = server
@@ -682,10 +684,12 @@ async fn stream_loop(server: &SharedServer, conn: MasterConn, db: usize) -> Resu
             .master
             .as_mut()
             .is_some_and(|m| std::mem::take(&mut m.ack_requested));
-        if wanted {
+        // Under a steady stream the tick may not win the select: ACK at least every second.
+        if wanted || last_ack.elapsed() >= Duration::from_secs(1) {
             wr.write_all(&ack(server))
                 .await
                 .map_err(|e| format!("Error writing to MASTER: {e}"))?;
+            last_ack = std::time::Instant::now();
         }
     }
 }
