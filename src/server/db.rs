@@ -65,6 +65,31 @@ impl Db {
         );
     }
 
+    /// Adds a key that must not exist yet (loading). When it does, the table is unchanged and
+    /// the existing key is returned. One hash lookup instead of a check plus an insert.
+    pub fn insert_new(
+        &mut self,
+        key: Bytes,
+        value: Value,
+        expires_at: i64,
+        lru: u32,
+    ) -> Result<(), Bytes> {
+        match self.entries.entry(key) {
+            indexmap::map::Entry::Occupied(o) => Err(o.key().clone()),
+            indexmap::map::Entry::Vacant(v) => {
+                if expires_at != NO_EXPIRE {
+                    self.volatile.insert(v.key().clone());
+                }
+                v.insert(Entry {
+                    value,
+                    expires_at,
+                    lru,
+                });
+                Ok(())
+            }
+        }
+    }
+
     /// Removes a key and its TTL.
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         if let Some(s) = self.snap.as_deref_mut() {

@@ -37,7 +37,7 @@ pub struct RdbState {
     pub last_bgsave_secs: Option<i64>,
     /// Unix seconds of the last background save attempt (retry delay after a failure).
     pub last_bgsave_try: i64,
-    /// Completed background saves (`rdb_saves`).
+    /// Save attempts, foreground and background (`rdb_saves`).
     pub saves: u64,
     /// Load in progress (start-up).
     pub loading: Option<Loading>,
@@ -45,6 +45,9 @@ pub struct RdbState {
     pub last_load_keys_loaded: u64,
     /// Keys skipped as expired by the last load.
     pub last_load_keys_expired: u64,
+    /// Generation of the last background save to disk that completed successfully (a full
+    /// sync hands that file to its replicas only if it is the save it started).
+    pub last_ok_generation: u64,
     /// Generation counter of background saves, so a finished writer cannot be mistaken for a
     /// newer save.
     pub generation: u64,

@@ -58,15 +58,12 @@ pub fn start_diskless(srv: &mut Server, n: usize) -> Result<Vec<Payload>, String
 pub struct DiskSave {
     /// Its generation.
     pub generation: u64,
-    /// Completed saves before it (it succeeded if this grew by one).
-    pub saves_before: u64,
     /// Stream offset the snapshot corresponds to.
     pub offset: i64,
 }
 
 /// Starts a background save to `dbfilename` for disk-based replicas.
 pub fn start_disk(srv: &mut Server) -> Result<DiskSave, String> {
-    let saves_before = srv.rdb.saves;
     let offset = srv.repl.offset;
     snapshot::start(srv).map_err(|_| "a background save is already in progress".to_string())?;
     if srv.rdb.bgsave.is_none() {
@@ -74,7 +71,6 @@ pub fn start_disk(srv: &mut Server) -> Result<DiskSave, String> {
     }
     Ok(DiskSave {
         generation: srv.rdb.generation,
-        saves_before,
         offset,
     })
 }
@@ -93,7 +89,7 @@ pub fn disk_done(
     {
         return None;
     }
-    if srv.rdb.last_bgsave_failed || srv.rdb.saves != save.saves_before + 1 {
+    if srv.rdb.last_ok_generation != save.generation {
         return Some(Err("the background save failed or was aborted".into()));
     }
     let path = PathBuf::from(&srv.config.dbfilename);

@@ -94,8 +94,18 @@ impl<R: Read> Reader<R> {
                 self.remaining()
             )));
         }
-        let mut v = vec![0u8; n as usize];
-        self.fill(&mut v)?;
+        let mut v = Vec::with_capacity(n as usize);
+        let got = (&mut self.inner)
+            .take(n)
+            .read_to_end(&mut v)
+            .map_err(|e| RdbError::new(format!("read error: {e}"), self.pos))?;
+        if got as u64 != n {
+            return Err(self.err("unexpected end of data"));
+        }
+        if let Some(c) = &mut self.crc {
+            c.update(&v);
+        }
+        self.pos += n;
         Ok(v)
     }
 
@@ -575,15 +585,13 @@ pub fn load<R: Read>(
             report.keys_expired += 1;
             continue;
         }
-        let d = &mut dbs[db];
-        if d.entries.contains_key(&key[..]) {
+        let lru = opts.lru.value(opts.now_ms, id, fr);
+        if let Err(key) = dbs[db].insert_new(Bytes::from(key), value, exp, lru) {
             return Err(r.err(format!(
                 "duplicated key '{}' in DB {db}",
                 String::from_utf8_lossy(&key)
             )));
         }
-        let lru = opts.lru.value(opts.now_ms, id, fr);
-        d.insert(Bytes::from(key), value, exp, lru);
         report.keys_loaded += 1;
         if opts.key_delay_us > 0 {
             std::thread::sleep(std::time::Duration::from_micros(opts.key_delay_us as u64));

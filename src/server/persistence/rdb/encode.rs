@@ -114,12 +114,18 @@ pub fn score_string(f: f64) -> String {
     crate::util::num::format_double(f)
 }
 
+/// Where a string that should be compressed was written raw: (offset in the output, length).
+pub type Span = (usize, usize);
+
 /// Reusable serializer: holds scratch buffers so values are encoded without fresh allocations.
 pub struct Encoder {
     /// How to encode.
     pub opts: SaveOptions,
     scratch: Vec<u8>,
     table: Vec<u32>,
+    /// With deferred compression, strings to compress are written raw (no length prefix) and
+    /// listed here, for [`materialize`] to compress on another thread.
+    deferred: Option<Vec<Span>>,
 }
 
 impl Encoder {
@@ -129,13 +135,39 @@ impl Encoder {
             opts,
             scratch: Vec::new(),
             table: Vec::new(),
+            deferred: None,
         }
+    }
+
+    /// A serializer that leaves LZF compression to [`materialize`]: its output is not valid
+    /// RDB until then. Used by BGSAVE to keep compression off the event loop.
+    pub fn deferring(opts: SaveOptions) -> Self {
+        Encoder {
+            deferred: Some(Vec::new()),
+            ..Encoder::new(opts)
+        }
+    }
+
+    /// Takes the spans recorded since the last call (offsets into the buffer written to).
+    pub fn take_spans(&mut self) -> Vec<Span> {
+        self.deferred
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     /// Appends a string, LZF-compressed when enabled and worthwhile (as Redis: longer than
     /// 20 bytes and at least 4 bytes saved).
     pub fn string(&mut self, out: &mut Vec<u8>, s: &[u8]) {
         if s.len() <= 11 && write_int_encoded(out, s) {
+            return;
+        }
+        if self.opts.compress
+            && s.len() > 20
+            && let Some(spans) = &mut self.deferred
+        {
+            spans.push((out.len(), s.len()));
+            out.extend_from_slice(s);
             return;
         }
         if self.opts.compress
@@ -305,6 +337,30 @@ impl Encoder {
             self.string(out, &blob);
         }
     }
+}
+
+/// Turns the output of a deferring encoder into RDB bytes: each span is replaced by the string
+/// encoded (and compressed when worthwhile) by `enc`, which must not defer. Pieces are passed
+/// to `sink` in order.
+pub fn materialize(
+    data: &[u8],
+    spans: &[Span],
+    enc: &mut Encoder,
+    tmp: &mut Vec<u8>,
+    mut sink: impl FnMut(&[u8]) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut pos = 0;
+    for &(off, len) in spans {
+        let (Some(before), Some(s)) = (data.get(pos..off), data.get(off..off + len)) else {
+            return Err("internal error: bad compression span".into());
+        };
+        sink(before)?;
+        tmp.clear();
+        enc.string(tmp, s);
+        sink(tmp)?;
+        pos = off + len;
+    }
+    sink(data.get(pos..).unwrap_or_default())
 }
 
 /// Builds an intset blob from sorted, distinct integers.

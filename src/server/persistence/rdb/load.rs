@@ -58,10 +58,13 @@ pub fn load_file(
         }
     })
     .map_err(|e| {
+        let shown = std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf());
         format!(
             "{} in {} at offset {} of {size} bytes",
             e.msg,
-            path.display(),
+            shown.display(),
             e.offset
         )
     })?;

@@ -34,8 +34,12 @@ pub fn compress_into(
     if input.len() < 4 || max_out == 0 {
         return false;
     }
-    table.clear();
-    table.resize(1 << HLOG, 0);
+    // The table is reused across calls without clearing (like liblzf): a stale slot is only a
+    // wrong candidate, rejected by the position and byte checks below.
+    if table.len() != 1 << HLOG {
+        table.clear();
+        table.resize(1 << HLOG, 0);
+    }
     let n = input.len();
     // Position of the current literal run's control byte, and its length so far.
     let mut ctrl = 0usize;
@@ -46,7 +50,7 @@ pub fn compress_into(
         let h = hash(&input[ip..]);
         let cand = table[h] as usize;
         table[h] = ip as u32 + 1;
-        if cand > 0 {
+        if cand > 0 && cand <= ip {
             let r = cand - 1;
             let off = ip - r - 1;
             if off < MAX_OFF && input[r..r + 3] == input[ip..ip + 3] {
@@ -155,14 +159,13 @@ pub fn decompress(input: &[u8], expected: usize) -> Option<Vec<u8>> {
                 return None;
             }
             let start = out.len() - back;
-            // Overlapping copies repeat the pattern, so copy byte by byte when they overlap.
-            if back >= len {
-                out.extend_from_within(start..start + len);
-            } else {
-                for i in 0..len {
-                    let b = out[start + i];
-                    out.push(b);
-                }
+            // An overlapping copy repeats the last `back` bytes: copy what is available, which
+            // doubles each round.
+            let mut left = len;
+            while left > 0 {
+                let n = left.min(out.len() - start);
+                out.extend_from_within(start..start + n);
+                left -= n;
             }
         }
     }
@@ -196,6 +199,25 @@ mod tests {
         roundtrip(&noisy);
         let c = compress(&[0u8; 100_000], 100_000).unwrap();
         assert_eq!(decompress(&c, 100_000).unwrap(), vec![0u8; 100_000]);
+    }
+
+    #[test]
+    fn reused_table_stays_correct() {
+        let mut table = Vec::new();
+        let mut out = Vec::new();
+        let mut x = 99u64;
+        for round in 0..500 {
+            let len = 21 + (round * 37) % 3000;
+            let data: Vec<u8> = (0..len)
+                .map(|_| {
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    b'a' + ((x >> 60) % 4) as u8
+                })
+                .collect();
+            if compress_into(&data, data.len(), &mut out, &mut table) {
+                assert_eq!(decompress(&out, data.len()).as_deref(), Some(&data[..]));
+            }
+        }
     }
 
     #[test]

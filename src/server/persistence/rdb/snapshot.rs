@@ -17,22 +17,28 @@
 //! The serialized stream goes in 1 MB chunks to a writer thread that computes the CRC-64,
 //! writes `temp-<pid>.rdb`, fsyncs, and renames it over the target file.
 
-use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use super::encode::{self, Encoder, SaveOptions};
+use super::encode::{self, Encoder, SaveOptions, Span};
 use super::save;
 use crate::server::connection::SharedServer;
 use crate::server::db::Db;
 use crate::server::state::{Server, unix_ms};
 use crate::server::value::{Entry, FastMap, FastSet};
 
-/// Length of one serialization slice on the event loop.
-const SLICE: Duration = Duration::from_micros(1000);
+/// Shortest serialization slice on the event loop.
+const MIN_SLICE: Duration = Duration::from_micros(50);
+/// Longest slice: bounds the latency a save adds to a command.
+const MAX_SLICE: Duration = Duration::from_micros(500);
+/// Below this gap between two slices nothing else was waiting: the loop is idle.
+const IDLE_GAP: Duration = Duration::from_micros(50);
+/// When clients are busy, the save takes this fraction of the time they took (1/4 = 20% of
+/// the loop), so a save adds little latency; idle, it runs in long slices.
+const SHARE_DIVISOR: u32 = 4;
 /// Stream bytes gathered before handing them to the writer thread.
 const CHUNK: usize = 1 << 20;
 /// Chunks queued to the writer before the driver waits (bounds the memory in flight).
@@ -71,7 +77,7 @@ impl DbSnap {
             cursor: size,
             written: FastSet::default(),
             out: Vec::new(),
-            enc: Encoder::new(opts),
+            enc: Encoder::deferring(opts),
             size,
             expires,
             header_written: false,
@@ -130,7 +136,8 @@ impl DbSnap {
 
 /// Messages to the writer thread.
 enum Msg {
-    Data(Vec<u8>),
+    /// Stream bytes, with the strings still to compress.
+    Data(Vec<u8>, Vec<Span>),
     Finish,
 }
 
@@ -146,9 +153,15 @@ pub struct BgSave {
     pub keys_total: u64,
     /// Keys serialized so far.
     pub keys_done: u64,
+    /// Slices run on the event loop so far, and their total duration (the save's cost there).
+    pub slices: u64,
+    /// Event-loop time spent serializing, microseconds (slices plus write-through hooks are
+    /// not separated: hooks run inside the commands that trigger them).
+    pub loop_us: u64,
     tx: Option<SyncSender<Msg>>,
     stream: Vec<u8>,
-    pending: Option<Vec<u8>>,
+    spans: Vec<Span>,
+    pending: Option<(Vec<u8>, Vec<Span>)>,
     cur_db: Option<usize>,
     detached: Vec<Db>,
     writer: Option<JoinHandle<()>>,
@@ -206,6 +219,10 @@ pub fn start_to(srv: &mut Server, target: Target) -> Result<(), StartError> {
     let now = unix_ms();
     srv.rdb.generation += 1;
     srv.rdb.last_bgsave_try = now / 1000;
+    // Counted per attempt, as Redis counts `rdb_saves` (a diskless transfer is not a save).
+    if matches!(target, Target::File) {
+        srv.rdb.saves += 1;
+    }
     let generation = srv.rdb.generation;
     let opts = save::save_options(srv, now);
     let mut keys_total = 0u64;
@@ -225,23 +242,28 @@ pub fn start_to(srv: &mut Server, target: Target) -> Result<(), StartError> {
     encode::write_header(&mut stream, now / 1000, srv.used_memory() as u64);
     let (tx, rx) = sync_channel::<Msg>(QUEUE);
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
-    let tmp = save::temp_path();
-    let file = PathBuf::from(&srv.config.dbfilename);
+    // Absolute paths: CONFIG SET dir during the save must not redirect it (a forked child
+    // keeps its own working directory too).
+    let base = std::env::current_dir().unwrap_or_default();
+    let tmp = base.join(save::temp_path());
+    let file = base.join(&srv.config.dbfilename);
     let checksum = srv.config.rdbchecksum;
     let fsync_every = srv.config.rdb_save_incremental_fsync;
+    let writer_opts = opts.clone();
     let to_file = matches!(target, Target::File);
     let writer = std::thread::Builder::new()
         .name("rdb-bgsave".into())
         .spawn(move || {
+            lower_priority();
             let r = match target {
                 Target::File => {
-                    let r = write_file(rx, &tmp, &file, checksum, fsync_every);
+                    let r = write_file(rx, &tmp, &file, writer_opts, checksum, fsync_every);
                     if r.is_err() {
                         let _ = std::fs::remove_file(&tmp);
                     }
                     r
                 }
-                Target::Replicas(outs) => write_replicas(rx, outs, checksum),
+                Target::Replicas(outs) => write_replicas(rx, outs, writer_opts, checksum),
             };
             let _ = done_tx.send(r);
         });
@@ -260,8 +282,11 @@ pub fn start_to(srv: &mut Server, target: Target) -> Result<(), StartError> {
         dirty_at_start: srv.dirty,
         keys_total,
         keys_done: 0,
+        slices: 0,
+        loop_us: 0,
         tx: Some(tx),
         stream,
+        spans: Vec::new(),
         pending: None,
         cur_db: None,
         detached: Vec::new(),
@@ -305,15 +330,29 @@ async fn drive(
     generation: u64,
     done_rx: tokio::sync::oneshot::Receiver<Result<u64, String>>,
 ) {
+    let mut last_end = Instant::now();
     loop {
+        let gap = last_end.elapsed();
+        let budget = if gap < IDLE_GAP {
+            MAX_SLICE
+        } else {
+            (gap / SHARE_DIVISOR).clamp(MIN_SLICE, MAX_SLICE)
+        };
+        let started = Instant::now();
         let step = {
             let mut srv = server.borrow_mut();
             match &srv.rdb.bgsave {
                 Some(b) if b.generation == generation => {}
                 _ => return,
             }
-            step(&mut srv)
+            let r = step(&mut srv, budget);
+            if let Some(b) = srv.rdb.bgsave.as_mut() {
+                b.slices += 1;
+                b.loop_us += started.elapsed().as_micros() as u64;
+            }
+            r
         };
+        last_end = Instant::now();
         match step {
             Step::Again => tokio::task::yield_now().await,
             Step::Wait(d) => tokio::time::sleep(d).await,
@@ -327,17 +366,24 @@ async fn drive(
     finish(&mut srv, generation, result);
 }
 
-/// Moves a database's hook output into the stream, selecting the database first.
-fn select(stream: &mut Vec<u8>, cur_db: &mut Option<usize>, s: &mut DbSnap) {
-    if *cur_db != Some(s.dbid) {
+/// Moves a database's pending records into the stream, selecting the database first.
+fn flush_out(b: &mut BgSave, s: &mut DbSnap) {
+    if s.out.is_empty() {
+        return;
+    }
+    if b.cur_db != Some(s.dbid) {
         if s.header_written {
-            encode::write_select(stream, s.dbid);
+            encode::write_select(&mut b.stream, s.dbid);
         } else {
-            encode::write_db_start(stream, s.dbid, s.size, s.expires);
+            encode::write_db_start(&mut b.stream, s.dbid, s.size, s.expires);
             s.header_written = true;
         }
-        *cur_db = Some(s.dbid);
+        b.cur_db = Some(s.dbid);
     }
+    let shift = b.stream.len();
+    b.stream.append(&mut s.out);
+    b.spans
+        .extend(s.enc.take_spans().into_iter().map(|(o, l)| (o + shift, l)));
 }
 
 /// Serializes up to the slice budget from one database. Returns true when it is complete.
@@ -346,17 +392,14 @@ fn advance_db(db: &mut Db, b: &mut BgSave, deadline: Instant, max_keys: &mut usi
     let Some(s) = snap.as_deref_mut() else {
         return true;
     };
-    if !s.out.is_empty() {
-        select(&mut b.stream, &mut b.cur_db, s);
-        b.stream.append(&mut s.out);
-    }
     let mut n = 0usize;
     while s.cursor > 0 {
-        if *max_keys == 0 || b.stream.len() >= CHUNK {
-            return false;
-        }
         n += 1;
-        if n.is_multiple_of(16) && Instant::now() >= deadline {
+        if *max_keys == 0
+            || b.stream.len() + s.out.len() >= CHUNK
+            || (n.is_multiple_of(16) && Instant::now() >= deadline)
+        {
+            flush_out(b, s);
             return false;
         }
         s.cursor -= 1;
@@ -366,31 +409,30 @@ fn advance_db(db: &mut Db, b: &mut BgSave, deadline: Instant, max_keys: &mut usi
         if !s.written.is_empty() && s.written.contains(k) {
             continue;
         }
-        select(&mut b.stream, &mut b.cur_db, s);
-        s.enc.key_value(&mut b.stream, k, e);
+        s.enc.key_value(&mut s.out, k, e);
         b.keys_done += 1;
         *max_keys -= 1;
     }
-    if !s.out.is_empty() {
-        select(&mut b.stream, &mut b.cur_db, s);
-        b.stream.append(&mut s.out);
-    }
+    flush_out(b, s);
     *snap = None;
     true
 }
 
-fn send(b: &mut BgSave, data: Vec<u8>) -> Result<(), Option<Vec<u8>>> {
+/// A chunk of stream and its compression spans.
+type Chunk = (Vec<u8>, Vec<Span>);
+
+fn send(b: &mut BgSave, chunk: Chunk) -> Result<(), Option<Chunk>> {
     let Some(tx) = &b.tx else {
         return Err(None);
     };
-    match tx.try_send(Msg::Data(data)) {
+    match tx.try_send(Msg::Data(chunk.0, chunk.1)) {
         Ok(()) => Ok(()),
-        Err(TrySendError::Full(Msg::Data(d))) => Err(Some(d)),
+        Err(TrySendError::Full(Msg::Data(d, sp))) => Err(Some((d, sp))),
         Err(_) => Err(None),
     }
 }
 
-fn step(srv: &mut Server) -> Step {
+fn step(srv: &mut Server, budget: Duration) -> Step {
     let key_delay = srv.config.rdb_key_save_delay;
     let Server { rdb, dbs, .. } = srv;
     let Some(b) = rdb.bgsave.as_mut() else {
@@ -413,7 +455,7 @@ fn step(srv: &mut Server) -> Step {
         }
         return Step::Done;
     }
-    let deadline = Instant::now() + SLICE;
+    let deadline = Instant::now() + budget;
     let mut max_keys = if key_delay > 0 { 1 } else { usize::MAX };
     let mut complete = true;
     for db in dbs.iter_mut() {
@@ -443,7 +485,8 @@ fn step(srv: &mut Server) -> Step {
     }
     if complete || b.stream.len() >= CHUNK {
         let data = std::mem::replace(&mut b.stream, Vec::with_capacity(CHUNK + CHUNK / 4));
-        if let Err(e) = send(b, data) {
+        let spans = std::mem::take(&mut b.spans);
+        if let Err(e) = send(b, (data, spans)) {
             match e {
                 Some(d) => b.pending = Some(d),
                 None => return writer_gone(b),
@@ -505,10 +548,12 @@ fn finish(srv: &mut Server, generation: u64, result: Result<u64, String>) {
             srv.dirty = srv.dirty.saturating_sub(b.dirty_at_start);
             srv.lastsave = now / 1000;
             srv.rdb.last_bgsave_failed = false;
-            srv.rdb.saves += 1;
+            srv.rdb.last_ok_generation = generation;
             tracing::info!(
                 bytes,
                 ms = now - b.start_ms,
+                slices = b.slices,
+                loop_ms = b.loop_us / 1000,
                 "Background saving terminated with success"
             );
         }
@@ -524,10 +569,13 @@ fn finish(srv: &mut Server, generation: u64, result: Result<u64, String>) {
 fn write_replicas(
     rx: Receiver<Msg>,
     mut outs: Vec<tokio::sync::mpsc::Sender<Bytes>>,
+    opts: SaveOptions,
     checksum: bool,
 ) -> Result<u64, String> {
     let mut crc = checksum.then(super::crc64::Crc64::default);
     let mut total = 0u64;
+    let mut enc = Encoder::new(opts);
+    let mut scratch = Vec::new();
     let forward = |outs: &mut Vec<tokio::sync::mpsc::Sender<Bytes>>, data: Bytes| {
         outs.retain(|tx| tx.blocking_send(data.clone()).is_ok());
         if outs.is_empty() {
@@ -538,12 +586,17 @@ fn write_replicas(
     };
     loop {
         match rx.recv() {
-            Ok(Msg::Data(d)) => {
+            Ok(Msg::Data(d, spans)) => {
+                let mut chunk = Vec::with_capacity(d.len());
+                encode::materialize(&d, &spans, &mut enc, &mut scratch, |p| {
+                    chunk.extend_from_slice(p);
+                    Ok(())
+                })?;
                 if let Some(c) = &mut crc {
-                    c.update(&d);
+                    c.update(&chunk);
                 }
-                total += d.len() as u64;
-                forward(&mut outs, Bytes::from(d))?;
+                total += chunk.len() as u64;
+                forward(&mut outs, Bytes::from(chunk))?;
             }
             Ok(Msg::Finish) => break,
             Err(_) => return Err("background save aborted".into()),
@@ -556,18 +609,35 @@ fn write_replicas(
     Ok(total + 8)
 }
 
-/// Writer thread body: stream to the temp file with the checksum, then fsync and rename.
+
+/// Lets the event loop win the CPU over the writer thread (compression, checksum, I/O) on a
+/// busy machine: on Linux the nice value is per thread.
+fn lower_priority() {
+    // SAFETY: setpriority only reads its integer arguments; `who` 0 is the calling thread.
+    let rc = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 10) };
+    if rc != 0 {
+        tracing::debug!("cannot lower the priority of the background save thread");
+    }
+}
+
+/// Writer thread body: compress the deferred strings, stream to the temp file with the
+/// checksum, then fsync and rename.
 fn write_file(
     rx: Receiver<Msg>,
     tmp: &std::path::Path,
     target: &std::path::Path,
+    opts: SaveOptions,
     checksum: bool,
     incremental_fsync: bool,
 ) -> Result<u64, String> {
     let mut file = save::RdbFile::create(tmp, checksum, incremental_fsync)?;
+    let mut enc = Encoder::new(opts);
+    let mut scratch = Vec::new();
     loop {
         match rx.recv() {
-            Ok(Msg::Data(d)) => file.write(&d)?,
+            Ok(Msg::Data(d, spans)) => {
+                encode::materialize(&d, &spans, &mut enc, &mut scratch, |p| file.write(p))?
+            }
             Ok(Msg::Finish) => break,
             Err(_) => return Err("background save aborted".into()),
         }
@@ -591,8 +661,11 @@ mod tests {
             dirty_at_start: 0,
             keys_total: 0,
             keys_done: 0,
+            slices: 0,
+            loop_us: 0,
             tx: None,
             stream: Vec::new(),
+            spans: Vec::new(),
             pending: None,
             cur_db: None,
             detached: Vec::new(),
@@ -629,6 +702,9 @@ mod tests {
                 };
                 let v = if i % 3 == 0 {
                     Value::List(Box::new([Bytes::from(format!("e{i}"))].into()))
+                } else if i % 3 == 1 {
+                    // Long enough to be compressed (deferred to the writer).
+                    Value::Str(format!("{}{i}", "long-value-".repeat(4)).into_bytes())
                 } else {
                     Value::Str(format!("v{i}").into_bytes())
                 };
@@ -693,7 +769,13 @@ mod tests {
             }
             let mut file = Vec::new();
             encode::write_header(&mut file, 0, 0);
-            file.extend_from_slice(&b.stream);
+            let mut enc = Encoder::new(SaveOptions::default());
+            let mut tmp = Vec::new();
+            encode::materialize(&b.stream, &b.spans, &mut enc, &mut tmp, |p| {
+                file.extend_from_slice(p);
+                Ok(())
+            })
+            .unwrap();
             file.push(super::super::opcode::EOF);
             file.extend_from_slice(&[0; 8]);
             let mut dbs = vec![Db::default()];
