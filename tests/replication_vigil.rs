@@ -738,3 +738,45 @@ fn acks_flow_under_steady_writes() {
         .unwrap_or(99);
     assert!(lag <= 2, "lag {lag}");
 }
+
+#[test]
+fn replica_authenticates_with_masterauth_and_masteruser() {
+    let m = Node::vigil(&["--requirepass", "s3cret"]);
+    let mut mc = {
+        let client =
+            redis::Client::open(format!("redis://:s3cret@127.0.0.1:{}/", m.port)).expect("client");
+        client.get_connection().expect("connect")
+    };
+    let _: String = q(&mut mc, &["SET", "k", "v"]);
+    let _: String = q(
+        &mut mc,
+        &[
+            "ACL",
+            "SETUSER",
+            "repl",
+            "on",
+            ">replpw",
+            "+psync",
+            "+replconf",
+            "+ping",
+        ],
+    );
+    let r1 = Node::vigil(&["--masterauth", "s3cret"]);
+    r1.replicate(&m);
+    let r2 = Node::vigil(&["--masteruser", "repl", "--masterauth", "replpw"]);
+    r2.replicate(&m);
+    wait_for(Duration::from_secs(5), "data on r2", || {
+        q::<Option<String>>(&mut r2.conn(), &["GET", "k"]).as_deref() == Some("v")
+    });
+    // A wrong password keeps the link down and says why.
+    let bad = Node::vigil(&["--masterauth", "nope"]);
+    let _: String = q(
+        &mut bad.conn(),
+        &["REPLICAOF", "127.0.0.1", &m.port.to_string()],
+    );
+    wait_for(Duration::from_secs(5), "auth error logged", || {
+        bad.log().contains("Unable to AUTH to MASTER")
+    });
+    assert_eq!(bad.info_field("master_link_status"), "down");
+    drop(r1);
+}
