@@ -82,7 +82,7 @@ fn set_error(name: &str, reason: &str) -> String {
 impl ServerConfig {
     /// Loads the optional configuration file then the command-line options
     /// (`--name value...`), later lines winning, and refuses settings vigil
-    /// cannot honour safely (`daemonize yes`, `replicaof`).
+    /// cannot honour safely (`daemonize yes`).
     pub fn load(config_file: Option<&Path>, cli: &[String]) -> Result<ServerConfig, ConfigError> {
         let mut lines = match config_file {
             Some(p) => read_config_file(p)?,
@@ -150,15 +150,6 @@ impl ServerConfig {
             return Err(line.error(
                 "daemonize yes is not supported: vigil stays in the foreground \
                  (run it under a supervisor such as systemd and set 'daemonize no')",
-            ));
-        }
-        if let Some(line) = last
-            .get("replicaof")
-            .filter(|_| !cfg.raw("replicaof").is_empty())
-        {
-            return Err(line.error(
-                "replicaof is not supported yet by vigil: refusing to start \
-                 rather than silently run as a master",
             ));
         }
         cfg.rebuild();
@@ -324,6 +315,17 @@ impl ServerConfig {
             }
         }
         out
+    }
+
+    /// Records the master REPLICAOF (or a promotion, `None`) chose, so that CONFIG GET and
+    /// CONFIG REWRITE persist the node's role like Redis does.
+    pub fn set_replicaof(&mut self, master: Option<(&str, u16)>) {
+        let v = match master {
+            Some((host, port)) => format!("{host} {port}").into_bytes(),
+            None => Vec::new(),
+        };
+        self.values.insert("replicaof", Value::Single(v));
+        self.rebuild();
     }
 
     /// CONFIG REWRITE: write the current values into the loaded file,

@@ -153,6 +153,8 @@ pub struct Client {
     pub commands_run: u64,
     /// Whether we are inside EXEC (blocking commands must not block).
     pub in_exec: bool,
+    /// Replication offset reached by this client's last propagated write (WAIT).
+    pub woff: i64,
 }
 
 impl Client {
@@ -194,6 +196,7 @@ impl Client {
             omem: 0,
             commands_run: 0,
             in_exec: false,
+            woff: 0,
         }
     }
 

@@ -13,7 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
-use super::client::{Client, ClientShared, Outbound, ReplyMode};
+use super::client::{Client, ClientKind, ClientShared, Outbound, ReplyMode};
 use super::dispatch;
 use super::state::{Server, unix_ms};
 use crate::resp::{Limits, Reply, RequestParser, encode};
@@ -106,9 +106,32 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
         if closing {
             break 'conn;
         }
+        if client.borrow().kind == ClientKind::Replica {
+            // PSYNC/SYNC turned this connection into a replica link.
+            super::replication::master::serve_replica(
+                server.clone(),
+                client.clone(),
+                rd,
+                wr,
+                rx,
+                inbuf,
+                parser,
+            )
+            .await;
+            let mut srv = server.borrow_mut();
+            let mut c = client.borrow_mut();
+            disconnect(&mut srv, &mut c);
+            return;
+        }
         let mut wake_at = client.borrow().blocked.as_ref().and_then(|b| b.deadline_ms);
         if held.is_some() {
-            let until = server.borrow().pause.until_ms;
+            let srv = server.borrow();
+            // A FAILOVER pause has no deadline: its end wakes held clients with an empty push.
+            let until = if srv.pause.until_ms > unix_ms() || !srv.repl.failover.pauses_writes() {
+                srv.pause.until_ms
+            } else {
+                unix_ms() + 60_000
+            };
             wake_at = Some(wake_at.map_or(until, |w| w.min(until)));
         }
         let sleep_for = wake_at.map(|d| Duration::from_millis((d - unix_ms()).max(0) as u64));
@@ -259,7 +282,9 @@ fn run_buffered(
                 if args.is_empty() {
                     continue;
                 }
-                if srv.pause.until_ms > 0 && paused_for(&srv, &args) {
+                if (srv.pause.until_ms > 0 || srv.repl.failover.pauses_writes())
+                    && paused_for(&srv, &args)
+                {
                     *held = Some(args);
                     break;
                 }
@@ -283,6 +308,9 @@ fn run_buffered(
                 if c.close_after_reply || srv.shutdown.is_some() {
                     return Step::Close;
                 }
+                if c.kind == ClientKind::Replica {
+                    break;
+                }
             }
             Err(e) => {
                 tracing::debug!(client = %c.addr, error = %e, "protocol error, closing connection");
@@ -295,12 +323,14 @@ fn run_buffered(
     Step::Continue
 }
 
-/// Whether CLIENT PAUSE holds this command back (all commands, or only writes in WRITE mode).
+/// Whether CLIENT PAUSE holds this command back (all commands, or only writes in WRITE mode);
+/// a coordinated FAILOVER holds writes back until it ends.
 fn paused_for(srv: &Server, args: &[bytes::Bytes]) -> bool {
-    if srv.pause.until_ms <= unix_ms() {
+    let client_pause = srv.pause.until_ms > unix_ms();
+    if !client_pause && !srv.repl.failover.pauses_writes() {
         return false;
     }
-    if !srv.pause.write_only {
+    if client_pause && !srv.pause.write_only {
         return true;
     }
     use super::command::flags;
@@ -323,5 +353,6 @@ pub fn disconnect(srv: &mut Server, c: &mut Client) {
     super::commands::multi::unwatch_all(srv, c);
     srv.monitors.retain(|m| m.id != id);
     srv.pubsub.forget_client(id);
+    srv.replication_client_gone(id);
     srv.clients.remove(id);
 }

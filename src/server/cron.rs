@@ -27,7 +27,10 @@ pub async fn run(server: SharedServer) {
         srv.now_ms = unix_ms();
         let now = srv.now_ms;
         srv.stats.sample_instantaneous(now);
-        if srv.active_expire_enabled {
+        // Replicas wait for their master's DELs; a paused master must not grow its stream.
+        if srv.active_expire_enabled
+            && srv.expire_policy() == super::replication::ExpirePolicy::Delete
+        {
             let budget = Duration::from_micros(1_000_000 * EXPIRE_CPU_PERCENT / 100 / hz as u64);
             active_expire_cycle(&mut srv, budget);
         }
@@ -41,6 +44,7 @@ pub async fn run(server: SharedServer) {
             srv.perform_evictions();
         }
         super::persistence::rdb::save::cron(&mut srv);
+        super::replication::cron(&mut srv);
     }
 }
 
@@ -135,7 +139,10 @@ fn close_idle_clients(srv: &mut Server) {
             continue;
         };
         let idle = now - c.last_interaction_ms;
-        let exempt = c.subscription_count() > 0 || c.blocked.is_some() || c.monitor;
+        let exempt = c.subscription_count() > 0
+            || c.blocked.is_some()
+            || c.monitor
+            || c.kind != super::client::ClientKind::Normal;
         if !exempt && idle > timeout as i64 * 1000 {
             tracing::debug!(client = %c.addr, "Closing idle client");
             let _ = entry.shared.tx.send(Outbound::Kill);

@@ -137,6 +137,9 @@ pub fn process(srv: &mut Server, client: &mut Client, args: Vec<Bytes>) -> Reply
     if let Some(e) = super::persistence::rdb::save::refusal(srv, client, spec) {
         return reject(srv, client, Some(spec), e);
     }
+    if let Some(e) = super::replication::gate::check(srv, client, spec) {
+        return reject(srv, client, Some(spec), e);
+    }
     if client.multi.is_some() && !spec.has(flags::MULTI_CONTROL) {
         if spec.has(flags::NO_MULTI) {
             return reject(
@@ -216,10 +219,12 @@ pub fn call(
     args: &[Bytes],
 ) -> Reply {
     let start = clock::ticks();
+    super::replication::propagate::begin_call(srv);
     let reply = {
         let mut ctx = Ctx { srv, client };
         (spec.func)(&mut ctx, args)
     };
+    super::replication::propagate::end_call(srv, client, spec, args);
     let elapsed_ns = clock::elapsed_ns(start, clock::ticks());
     let elapsed = elapsed_ns / 1000;
     client.commands_run += 1;
@@ -384,7 +389,12 @@ pub fn serve_blocked(srv: &mut Server) {
                 };
                 srv.now_ms = unix_ms();
                 let reply = call(srv, &mut c, spec, &state.args);
-                if c.block_request.take().is_some() {
+                if let Some(again) = c.block_request.take() {
+                    // Still waiting; the command may have refreshed what a timeout answers
+                    // (WAIT reports the replicas that acknowledged so far).
+                    if let Some(b) = c.blocked.as_mut() {
+                        b.timeout_reply = again.timeout_reply;
+                    }
                     continue;
                 }
                 unblock(srv, &mut c);

@@ -106,10 +106,19 @@ pub enum EvictResult {
 }
 
 impl Server {
+    /// Memory that counts against `maxmemory`: the replication buffers do not, as in Redis.
+    fn counted_memory(&self) -> usize {
+        self.used_memory().saturating_sub(self.repl.buffer_memory())
+    }
+
     /// Evicts keys until memory is under `maxmemory`, following the policy.
     pub fn perform_evictions(&mut self) -> EvictResult {
         let max = self.config.maxmemory as usize;
-        if max == 0 || self.used_memory() <= max {
+        // Replicas follow their master's evictions (replica-ignore-maxmemory).
+        if max == 0 || (self.repl.is_replica() && self.repl.cfg.ignore_maxmemory) {
+            return EvictResult::Ok;
+        }
+        if self.counted_memory() <= max {
             return EvictResult::Ok;
         }
         let policy = self.config.maxmemory_policy;
@@ -118,7 +127,7 @@ impl Server {
         }
         let start = std::time::Instant::now();
         // Evict in a bounded burst so one command cannot stall the server indefinitely.
-        while self.used_memory() > max {
+        while self.counted_memory() > max {
             let Some((db, key)) = self.pick_victim(policy) else {
                 return EvictResult::Fail;
             };
@@ -126,13 +135,15 @@ impl Server {
                 self.stats.evicted_keys += 1;
                 self.notify(notify::EVICTED, "evicted", &key, db);
                 self.signal_modified(db, &key);
+                let lazy = self.repl.cfg.lazy_eviction;
+                super::replication::propagate::deletion(self, db, &key, lazy, true);
             }
             if start.elapsed().as_millis() > 50 {
                 break;
             }
         }
         self.stats.eviction_exceeded_time_us += start.elapsed().as_micros() as u64;
-        if self.used_memory() > max {
+        if self.counted_memory() > max {
             EvictResult::Fail
         } else {
             EvictResult::Ok

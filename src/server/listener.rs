@@ -175,6 +175,7 @@ async fn serve(config: ServerConfig) -> i32 {
         }
     }
     tracing::info!("Ready to accept connections tcp");
+    super::replication::replica::start_from_config(&mut server.borrow_mut());
 
     let mode = wait_for_shutdown(&server).await;
     finish_shutdown(&server, mode)

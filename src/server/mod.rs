@@ -17,6 +17,7 @@ pub mod notify;
 pub mod objsize;
 pub mod persistence;
 pub mod pubsub;
+pub mod replication;
 pub mod state;
 pub mod stats;
 pub mod types;

@@ -138,6 +138,8 @@ pub struct Server {
     pub replid2: String,
     /// The sentinel's state when running as `vigil sentinel` (core, links, scripts).
     pub sentinel: Option<Box<crate::sentinel::runtime::SentinelState>>,
+    /// Replication: backlog, replicas, our master, propagation queue.
+    pub repl: super::replication::Replication,
     /// RDB persistence: background save, last save status, loading progress.
     pub rdb: super::persistence::state::RdbState,
 }
@@ -173,7 +175,8 @@ impl Server {
         let mut pubsub = PubSub::default();
         pubsub.obuf_limit = config.obuf_limit(crate::config::ClientClass::Pubsub);
         let now = unix_ms();
-        Ok(Server {
+        let repl_cfg = super::replication::ReplSettings::from_config(&config);
+        let mut server = Server {
             dbs: (0..config.databases.max(1))
                 .map(|_| Db::default())
                 .collect(),
@@ -209,8 +212,11 @@ impl Server {
             replid,
             replid2: "0".repeat(40),
             sentinel: None,
+            repl: super::replication::Replication::new(repl_cfg, now),
             rdb: Default::default(),
-        })
+        };
+        super::replication::replica::link_from_config(&mut server);
+        Ok(server)
     }
 
     /// Publishes a keyspace notification if the configured classes include `class`.
@@ -306,20 +312,33 @@ impl Server {
         }
     }
 
-    /// Removes a key whose TTL passed, with the side effects Redis performs.
+    /// Removes a key whose TTL passed, with the side effects Redis performs, including the
+    /// DEL sent to replicas. A replica (or a master whose writes are paused) keeps the key:
+    /// it is only reported missing.
     pub fn delete_expired(&mut self, db: usize, key: &[u8]) {
+        if self.expire_policy() != super::replication::ExpirePolicy::Delete {
+            return;
+        }
         if self.dbs[db].remove(key).is_some() {
             self.stats.expired_keys += 1;
             self.notify(notify::EXPIRED, "expired", key, db);
             self.signal_modified(db, key);
+            let lazy = self.repl.cfg.lazy_expire;
+            super::replication::propagate::deletion(self, db, key, lazy, false);
         }
+    }
+
+    /// Whether an expired entry must be treated as alive: commands from our master see the
+    /// dataset exactly as the master did (it sends the DEL itself).
+    fn expired_but_kept(&self) -> bool {
+        self.expire_policy() == super::replication::ExpirePolicy::Keep
     }
 
     /// Looks a key up for writing: expired keys are removed first.
     pub fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
         let idx = self.dbs[db].entries.get_index_of(key)?;
         let expired = self.dbs[db].entries[idx].is_expired(self.now_ms);
-        if expired {
+        if expired && !self.expired_but_kept() {
             self.delete_expired(db, key);
             return None;
         }
@@ -334,7 +353,7 @@ impl Server {
             self.notify(notify::KEY_MISS, "keymiss", key, db);
             return None;
         };
-        if self.dbs[db].entries[idx].is_expired(self.now_ms) {
+        if self.dbs[db].entries[idx].is_expired(self.now_ms) && !self.expired_but_kept() {
             self.delete_expired(db, key);
             self.stats.keyspace_misses += 1;
             self.notify(notify::KEY_MISS, "keymiss", key, db);
@@ -544,6 +563,15 @@ impl Server {
                     super::listener::start_accepting(&me, listeners);
                 });
             }
+        }
+        if changed.iter().any(|n| {
+            n.starts_with("repl")
+                || n.starts_with("replica")
+                || n.starts_with("min-replicas")
+                || n.starts_with("master")
+                || n.starts_with("lazyfree")
+        }) {
+            self.replication_config_changed();
         }
         for name in changed {
             match name.as_str() {

@@ -267,6 +267,13 @@ fn hincrbyfloat(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     let text = Bytes::from(format_long_double(new));
     h.insert(args::own(&a[2]), text.clone());
     ctx.modified(&a[1], notify::HASH, "hincrbyfloat");
+    // Float formatting must not differ between nodes: propagate the result.
+    ctx.propagate_as(vec![
+        crate::server::replication::propagate::arg("HSET"),
+        a[1].clone(),
+        a[2].clone(),
+        text.clone(),
+    ]);
     Reply::Bulk(text)
 }
 

@@ -399,8 +399,12 @@ fn memory_section(srv: &mut Server, out: &mut String) {
     );
     field(out, "mem_fragmentation_bytes", m.rss as i64 - m.used as i64);
     field(out, "mem_not_counted_for_evict", 0);
-    field(out, "mem_replication_backlog", 0);
-    field(out, "mem_total_replication_buffers", 0);
+    field(out, "mem_replication_backlog", srv.repl.buffer_memory());
+    field(
+        out,
+        "mem_total_replication_buffers",
+        srv.repl.buffer_memory(),
+    );
     field(out, "mem_clients_slaves", 0);
     field(out, "mem_clients_normal", m.clients_normal);
     field(out, "mem_cluster_links", 0);
@@ -515,8 +519,12 @@ fn stats_section(srv: &Server, out: &mut String) {
     field(out, "instantaneous_ops_per_sec", st.inst_ops.per_second());
     field(out, "total_net_input_bytes", st.net_input_bytes);
     field(out, "total_net_output_bytes", st.net_output_bytes);
-    field(out, "total_net_repl_input_bytes", 0);
-    field(out, "total_net_repl_output_bytes", 0);
+    field(out, "total_net_repl_input_bytes", srv.repl.net_input_bytes);
+    field(
+        out,
+        "total_net_repl_output_bytes",
+        srv.repl.net_output_bytes,
+    );
     field(
         out,
         "instantaneous_input_kbps",
@@ -530,9 +538,9 @@ fn stats_section(srv: &Server, out: &mut String) {
     field(out, "instantaneous_input_repl_kbps", "0.00");
     field(out, "instantaneous_output_repl_kbps", "0.00");
     field(out, "rejected_connections", st.rejected_connections);
-    field(out, "sync_full", 0);
-    field(out, "sync_partial_ok", 0);
-    field(out, "sync_partial_err", 0);
+    field(out, "sync_full", srv.repl.sync_full);
+    field(out, "sync_partial_ok", srv.repl.sync_partial_ok);
+    field(out, "sync_partial_err", srv.repl.sync_partial_err);
     field(out, "expired_keys", st.expired_keys);
     field(out, "expired_stale_perc", "0.00");
     field(
@@ -584,22 +592,7 @@ fn stats_section(srv: &Server, out: &mut String) {
 
 fn replication_section(srv: &Server, out: &mut String) {
     out.push_str("# Replication\r\n");
-    field(out, "role", "master");
-    field(out, "connected_slaves", 0);
-    field(out, "master_failover_state", "no-failover");
-    field(out, "master_replid", &srv.replid);
-    field(out, "master_replid2", &srv.replid2);
-    field(out, "master_repl_offset", 0);
-    field(out, "second_repl_offset", -1);
-    field(out, "repl_backlog_active", 0);
-    let backlog = srv
-        .config
-        .value("repl-backlog-size")
-        .and_then(|v| crate::config::parse_memory(&v))
-        .unwrap_or(1 << 20);
-    field(out, "repl_backlog_size", backlog);
-    field(out, "repl_backlog_first_byte_offset", 0);
-    field(out, "repl_backlog_histlen", 0);
+    crate::server::replication::info::section(srv, out);
 }
 
 fn cpu_section(out: &mut String) {

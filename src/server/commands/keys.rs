@@ -9,6 +9,7 @@ use crate::server::command::{CommandSpec, acl, flags::*};
 use crate::server::db::Db;
 use crate::server::key::Key;
 use crate::server::notify;
+use crate::server::replication::propagate::{arg, int_arg};
 use crate::server::state::Ctx;
 use crate::server::value::{NO_EXPIRE, Value};
 use crate::util::glob::glob_match;
@@ -146,14 +147,28 @@ fn expire_generic(ctx: &mut Ctx, a: &[Bytes], unit_ms: i64, absolute: bool) -> R
     if lt && current != NO_EXPIRE && at >= current {
         return Reply::Int(0);
     }
-    if at <= now {
+    // A replica applies its master's (absolute) times as they are; the master sends the DEL.
+    if at <= now && !ctx.srv.repl.is_replica() {
         ctx.delete(&a[1]);
         ctx.modified(&a[1], notify::GENERIC, "del");
+        let del = if ctx.srv.repl.cfg.lazy_expire {
+            "UNLINK"
+        } else {
+            "DEL"
+        };
+        ctx.propagate_as(vec![arg(del), a[1].clone()]);
         return Reply::Int(1);
     }
     let db = ctx.db();
     ctx.srv.dbs[db].set_expire(&a[1], at);
     ctx.modified(&a[1], notify::GENERIC, "expire");
+    if !(absolute && unit_ms == 1) {
+        // Propagated as PEXPIREAT with the absolute time; the options stay (already applied).
+        let mut argv = a.to_vec();
+        argv[0] = arg("PEXPIREAT");
+        argv[2] = int_arg(at);
+        ctx.propagate_as(argv);
+    }
     Reply::Int(1)
 }
 
@@ -502,6 +517,8 @@ fn flushdb(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     if !flush_mode_ok(a) {
         return args::syntax_error();
     }
+    // Replicated even when the database was already empty.
+    ctx.force_propagation(crate::server::replication::propagate::ALL);
     let db = ctx.db();
     let background = flush_async(ctx, a);
     ctx.srv.signal_flushed(Some(db));
@@ -521,6 +538,7 @@ fn flushall(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         return args::syntax_error();
     }
     let background = flush_async(ctx, a);
+    ctx.force_propagation(crate::server::replication::propagate::ALL);
     ctx.srv.signal_flushed(None);
     // As Redis 7.0: a running background save is stopped, and with save points configured the
     // (now empty) dataset is saved at once, keeping the change counter.

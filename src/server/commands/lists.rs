@@ -15,6 +15,7 @@ use super::args;
 use crate::resp::Reply;
 use crate::server::command::{CommandSpec, acl, flags::*};
 use crate::server::notify;
+use crate::server::replication::propagate::{arg, int_arg};
 use crate::server::state::Ctx;
 use crate::server::value::{Entry, Value};
 use crate::util::num::parse_i64;
@@ -566,6 +567,19 @@ fn blocking_move(ctx: &mut Ctx, a: &[Bytes], from: End, to: End, timeout: i64) -
         Err(e) => return e,
     };
     if ready {
+        // Served (now or after blocking): replicas get the non-blocking equivalent.
+        let argv = if a.len() == 6 {
+            vec![
+                arg("LMOVE"),
+                a[1].clone(),
+                a[2].clone(),
+                a[3].clone(),
+                a[4].clone(),
+            ]
+        } else {
+            vec![arg("RPOPLPUSH"), a[1].clone(), a[2].clone()]
+        };
+        ctx.propagate_as(argv);
         return move_element(ctx, src, &a[2], from, to);
     }
     if ctx.client.in_exec {
@@ -622,6 +636,7 @@ fn blocking_pop(ctx: &mut Ctx, a: &[Bytes], end: End) -> Reply {
     match pop_first(ctx, keys, end, None) {
         Err(e) => e,
         Ok(Some((key, mut popped))) => {
+            ctx.propagate_as(vec![pop_name(end), key.clone()]);
             let value = popped.pop().unwrap_or(Reply::Null);
             Reply::Array(vec![Reply::Bulk(key), value])
         }
@@ -697,12 +712,28 @@ fn mpop_reply(key: Bytes, popped: Vec<Reply>) -> Reply {
     Reply::Array(vec![Reply::Bulk(key), Reply::Array(popped)])
 }
 
+/// LPOP or RPOP: what the blocking and multi-key pops are propagated as.
+fn pop_name(end: End) -> Bytes {
+    match end {
+        End::Left => arg("LPOP"),
+        End::Right => arg("RPOP"),
+    }
+}
+
+/// Propagates an [B]LMPOP that popped `n` elements as `[LR]POP key n`.
+fn propagate_mpop(ctx: &mut Ctx, end: End, key: &Bytes, n: usize) {
+    ctx.propagate_as(vec![pop_name(end), key.clone(), int_arg(n as i64)]);
+}
+
 fn lmpop(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     let p = try_reply!(parse_mpop(a, 1));
     let keys = &a[p.first_key..p.first_key + p.numkeys];
     match pop_first(ctx, keys, p.end, Some(p.count)) {
         Err(e) => e,
-        Ok(Some((key, popped))) => mpop_reply(key, popped),
+        Ok(Some((key, popped))) => {
+            propagate_mpop(ctx, p.end, &key, popped.len());
+            mpop_reply(key, popped)
+        }
         Ok(None) => Reply::NullArray,
     }
 }
@@ -713,7 +744,10 @@ fn blmpop(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     let keys = &a[p.first_key..p.first_key + p.numkeys];
     match pop_first(ctx, keys, p.end, Some(p.count)) {
         Err(e) => e,
-        Ok(Some((key, popped))) => mpop_reply(key, popped),
+        Ok(Some((key, popped))) => {
+            propagate_mpop(ctx, p.end, &key, popped.len());
+            mpop_reply(key, popped)
+        }
         Ok(None) => ctx.block(&unique_keys(keys), a, timeout, Reply::NullArray),
     }
 }

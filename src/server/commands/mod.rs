@@ -28,6 +28,7 @@ pub mod multi;
 pub mod object;
 pub mod persistence;
 pub mod pubsub;
+pub mod replication;
 pub mod sampling;
 pub mod server;
 pub mod sets;
@@ -51,6 +52,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     multi::COMMANDS,
     pubsub::COMMANDS,
     server::COMMANDS,
+    replication::COMMANDS,
     config::COMMANDS,
     info::COMMANDS,
     acl::COMMANDS,

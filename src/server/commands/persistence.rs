@@ -147,9 +147,19 @@ fn restore(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     if ttl > 0 && !absttl {
         ttl = ttl.saturating_add(now);
     }
-    if ttl > 0 && ttl <= now {
+    if ttl > 0 && ttl <= now && !ctx.srv.repl.is_replica() {
         if deleted {
             ctx.modified(key, notify::GENERIC, "del");
+            let del = if ctx.srv.config.value("lazyfree-lazy-server-del").as_deref() == Some(b"yes")
+            {
+                "UNLINK"
+            } else {
+                "DEL"
+            };
+            ctx.propagate_as(vec![
+                crate::server::replication::propagate::arg(del),
+                a[1].clone(),
+            ]);
         }
         return Reply::Ok;
     }
@@ -170,5 +180,12 @@ fn restore(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         e.lru = lru;
     }
     ctx.modified(key, notify::GENERIC, "restore");
+    if ttl > 0 && !absttl {
+        // Propagated with the absolute expiry, as Redis does.
+        let mut argv = a.to_vec();
+        argv[2] = crate::server::replication::propagate::int_arg(ttl);
+        argv.push(crate::server::replication::propagate::arg("ABSTTL"));
+        ctx.propagate_as(argv);
+    }
     Reply::Ok
 }

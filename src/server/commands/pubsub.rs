@@ -201,6 +201,8 @@ fn remove(ctx: &mut Ctx, a: &[Bytes], kind: Kind, verb: &'static [u8]) -> Reply 
 }
 
 fn publish(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
+    // Messages reach the replicas' subscribers too (not the AOF), as in Redis.
+    ctx.force_propagation(crate::server::replication::propagate::REPL);
     let n = ctx.srv.pubsub.publish(&a[1], &a[2]);
     ctx.srv.stats.pubsub_messages += 1;
     Reply::Int(n as i64)

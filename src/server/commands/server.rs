@@ -1,4 +1,4 @@
-//! Server commands: SHUTDOWN, TIME, ROLE, MONITOR, LASTSAVE.
+//! Server commands: SHUTDOWN, TIME, MONITOR, LASTSAVE.
 
 use bytes::Bytes;
 
@@ -19,10 +19,6 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("time", 1, time)
         .flags(LOADING | STALE | FAST)
         .doc("server", "2.6.0", "Returns the server time."),
-    CommandSpec::new("role", 1, role)
-        .flags(NOSCRIPT | LOADING | STALE | FAST)
-        .acl(acl::ADMIN | acl::DANGEROUS)
-        .doc("server", "2.8.12", "Returns the replication role."),
     CommandSpec::new("monitor", 1, monitor)
         .flags(ADMIN | NOSCRIPT | LOADING | STALE)
         .doc(
@@ -78,14 +74,6 @@ fn time(_ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
     Reply::Array(vec![
         Reply::text((us / 1_000_000).to_string()),
         Reply::text((us % 1_000_000).to_string()),
-    ])
-}
-
-fn role(_ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
-    Reply::Array(vec![
-        Reply::text("master"),
-        Reply::Int(0),
-        Reply::Array(vec![]),
     ])
 }
 

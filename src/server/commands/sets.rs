@@ -9,6 +9,7 @@ use crate::resp::Reply;
 use crate::server::command::{CommandSpec, acl, flags::*};
 use crate::server::db::scan_indexed;
 use crate::server::notify;
+use crate::server::replication::propagate::arg;
 use crate::server::state::Ctx;
 use crate::server::value::{FastSet, Value};
 use crate::util::glob::glob_match;
@@ -164,6 +165,11 @@ fn scard(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     }
 }
 
+/// `lazyfree-lazy-server-del`: implicit deletions propagate as UNLINK.
+fn lazy_server_del(ctx: &Ctx) -> bool {
+    ctx.srv.config.value("lazyfree-lazy-server-del").as_deref() == Some(b"yes")
+}
+
 fn spop(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     match a.len() {
         2 => spop_one(ctx, &a[1]),
@@ -188,6 +194,8 @@ fn spop_one(ctx: &mut Ctx, key: &[u8]) -> Reply {
     };
     ctx.modified(key, notify::SET, "spop");
     delete_if_empty(ctx, key);
+    // The random choice is made here; replicas remove the same member.
+    ctx.propagate_as(vec![arg("SREM"), Bytes::copy_from_slice(key), m.clone()]);
     Reply::Bulk(m)
 }
 
@@ -213,6 +221,12 @@ fn spop_count(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
             return Reply::Set(vec![]);
         };
         ctx.srv.notify(notify::GENERIC, "del", key, db);
+        let del = if lazy_server_del(ctx) {
+            "UNLINK"
+        } else {
+            "DEL"
+        };
+        ctx.propagate_as(vec![arg(del), a[1].clone()]);
         return match entry.value {
             Value::Set(s) => Reply::Set(s.into_iter().map(Reply::Bulk).collect()),
             _ => Reply::Set(vec![]),
@@ -224,12 +238,21 @@ fn spop_count(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     let Ok(Some(set)) = ctx.write_set(key) else {
         return Reply::Set(vec![]);
     };
-    let out = picks
+    let popped: Vec<Bytes> = picks
         .into_iter()
         .filter_map(|i| set.swap_remove_index(i))
-        .map(Reply::Bulk)
         .collect();
-    Reply::Set(out)
+    // Propagated as SREMs of the chosen members, 1024 per command (several are wrapped in
+    // MULTI/EXEC), as Redis does.
+    for batch in popped.chunks(1024) {
+        let mut argv = Vec::with_capacity(batch.len() + 2);
+        argv.push(arg("SREM"));
+        argv.push(a[1].clone());
+        argv.extend(batch.iter().cloned());
+        ctx.also_propagate(argv);
+    }
+    ctx.prevent_propagation();
+    Reply::Set(popped.into_iter().map(Reply::Bulk).collect())
 }
 
 fn srandmember(ctx: &mut Ctx, a: &[Bytes]) -> Reply {

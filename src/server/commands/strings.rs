@@ -6,6 +6,7 @@ use super::args;
 use crate::resp::Reply;
 use crate::server::command::{CommandSpec, acl, flags::*};
 use crate::server::notify;
+use crate::server::replication::propagate::{arg, int_arg};
 use crate::server::state::{Ctx, wrongtype};
 use crate::server::value::{NO_EXPIRE, Value};
 
@@ -169,6 +170,26 @@ fn set(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     if ttl != NO_EXPIRE && !o.keepttl {
         ctx.srv.notify(notify::GENERIC, "expire", key, db);
     }
+    let has_expire = expires_at != NO_EXPIRE;
+    let pxat = matches!(&o.expire, Some((kind, _)) if *kind == "pxat");
+    if has_expire && !pxat {
+        // Relative TTLs travel as an absolute time, so replicas and the AOF agree.
+        ctx.propagate_as(vec![
+            arg("SET"),
+            a[1].clone(),
+            a[2].clone(),
+            arg("PXAT"),
+            int_arg(expires_at),
+        ]);
+    } else if o.get && !has_expire {
+        let without_get = a
+            .iter()
+            .enumerate()
+            .filter(|(i, x)| *i < 3 || !x.eq_ignore_ascii_case(b"get"))
+            .map(|(_, x)| x.clone())
+            .collect();
+        ctx.propagate_as(without_get);
+    }
     if o.get { get_reply() } else { Reply::Ok }
 }
 
@@ -199,6 +220,13 @@ fn setex_generic(ctx: &mut Ctx, a: &[Bytes], unit: i64) -> Reply {
     ctx.srv.store(db, &a[1], Value::Str(a[3].to_vec()), at);
     ctx.modified(&a[1], notify::STRING, "set");
     ctx.srv.notify(notify::GENERIC, "expire", &a[1], db);
+    ctx.propagate_as(vec![
+        arg("SET"),
+        a[1].clone(),
+        a[3].clone(),
+        arg("PXAT"),
+        int_arg(at),
+    ]);
     Reply::Ok
 }
 
@@ -228,6 +256,7 @@ fn getdel(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     };
     ctx.delete(&a[1]);
     ctx.modified(&a[1], notify::GENERIC, "del");
+    ctx.propagate_as(vec![arg("DEL"), a[1].clone()]);
     old
 }
 
@@ -253,6 +282,8 @@ fn getex(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     };
     let db = ctx.db();
     let persist = new_ttl == Some(NO_EXPIRE);
+    let absolute = matches!(&o.expire, Some((kind, _)) if *kind == "exat" || *kind == "pxat");
+    let pxat = matches!(&o.expire, Some((kind, _)) if *kind == "pxat");
     match new_ttl {
         _ if persist => {
             let volatile = ctx.srv.dbs[db]
@@ -262,15 +293,25 @@ fn getex(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
             if volatile {
                 ctx.srv.dbs[db].set_expire(&a[1], NO_EXPIRE);
                 ctx.modified(&a[1], notify::GENERIC, "persist");
+                ctx.propagate_as(vec![arg("PERSIST"), a[1].clone()]);
             }
         }
-        Some(at) if at <= now => {
+        Some(at) if absolute && at <= now && !ctx.srv.repl.is_replica() => {
             ctx.delete(&a[1]);
             ctx.modified(&a[1], notify::GENERIC, "del");
+            let del = if ctx.srv.repl.cfg.lazy_expire {
+                "UNLINK"
+            } else {
+                "DEL"
+            };
+            ctx.propagate_as(vec![arg(del), a[1].clone()]);
         }
         Some(at) => {
             ctx.srv.dbs[db].set_expire(&a[1], at);
             ctx.modified(&a[1], notify::GENERIC, "expire");
+            if !pxat {
+                ctx.propagate_as(vec![arg("PEXPIREAT"), a[1].clone(), int_arg(at)]);
+            }
         }
         None => {}
     }
@@ -393,7 +434,10 @@ fn incrbyfloat(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         _ => ctx.store(&a[1], Value::Str(text.clone())),
     }
     ctx.modified(&a[1], notify::STRING, "incrbyfloat");
-    Reply::Bulk(Bytes::from(text))
+    let text = Bytes::from(text);
+    // Float formatting must not differ between nodes: propagate the result.
+    ctx.propagate_as(vec![arg("SET"), a[1].clone(), text.clone(), arg("KEEPTTL")]);
+    Reply::Bulk(text)
 }
 
 fn append(ctx: &mut Ctx, a: &[Bytes]) -> Reply {

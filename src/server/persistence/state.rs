@@ -45,6 +45,9 @@ pub struct RdbState {
     pub last_load_keys_loaded: u64,
     /// Keys skipped as expired by the last load.
     pub last_load_keys_expired: u64,
+    /// Generation of the last background save to disk that completed successfully (a full
+    /// sync hands that file to its replicas only if it is the save it started).
+    pub last_ok_generation: u64,
     /// Generation counter of background saves, so a finished writer cannot be mistaken for a
     /// newer save.
     pub generation: u64,

@@ -21,6 +21,8 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+
 use crate::server::key::Key;
 
 use super::encode::{self, Encoder, SaveOptions, Span};
@@ -166,6 +168,8 @@ pub struct BgSave {
     detached: Vec<Db>,
     writer: Option<JoinHandle<()>>,
     finished: bool,
+    /// Written to `dbfilename` (false: streamed to replicas for a diskless full sync).
+    to_file: bool,
 }
 
 /// Hands a database table taken out of the keyspace (FLUSHDB) to the running save if it is
@@ -191,8 +195,23 @@ pub enum StartError {
     NoRuntime,
 }
 
+/// Where a background save goes.
+pub enum Target {
+    /// `dbfilename` (BGSAVE, save points, disk-based replication).
+    File,
+    /// Replicas of a diskless full synchronisation: every chunk (and the checksum trailer, then
+    /// an empty chunk as end marker) is sent to each channel; a full channel slows the save down, as a slow socket slows
+    /// Redis's child. Dropping a receiver just stops feeding that replica.
+    Replicas(Vec<tokio::sync::mpsc::Sender<Bytes>>),
+}
+
 /// Starts a background save of the whole dataset to `dbfilename`.
 pub fn start(srv: &mut Server) -> Result<(), StartError> {
+    start_to(srv, Target::File)
+}
+
+/// Starts a background save of the whole dataset to `target`.
+pub fn start_to(srv: &mut Server, target: Target) -> Result<(), StartError> {
     if srv.rdb.bgsave.is_some() {
         return Err(StartError::InProgress);
     }
@@ -202,8 +221,10 @@ pub fn start(srv: &mut Server) -> Result<(), StartError> {
     let now = unix_ms();
     srv.rdb.generation += 1;
     srv.rdb.last_bgsave_try = now / 1000;
-    // Counted per attempt, as Redis counts `rdb_saves`.
-    srv.rdb.saves += 1;
+    // Counted per attempt, as Redis counts `rdb_saves` (a diskless transfer is not a save).
+    if matches!(target, Target::File) {
+        srv.rdb.saves += 1;
+    }
     let generation = srv.rdb.generation;
     let opts = save::save_options(srv, now);
     let mut keys_total = 0u64;
@@ -227,18 +248,25 @@ pub fn start(srv: &mut Server) -> Result<(), StartError> {
     // keeps its own working directory too).
     let base = std::env::current_dir().unwrap_or_default();
     let tmp = base.join(save::temp_path());
-    let target = base.join(&srv.config.dbfilename);
+    let file = base.join(&srv.config.dbfilename);
     let checksum = srv.config.rdbchecksum;
     let fsync_every = srv.config.rdb_save_incremental_fsync;
     let writer_opts = opts.clone();
+    let to_file = matches!(target, Target::File);
     let writer = std::thread::Builder::new()
         .name("rdb-bgsave".into())
         .spawn(move || {
             lower_priority();
-            let r = write_file(rx, &tmp, &target, writer_opts, checksum, fsync_every);
-            if r.is_err() {
-                let _ = std::fs::remove_file(&tmp);
-            }
+            let r = match target {
+                Target::File => {
+                    let r = write_file(rx, &tmp, &file, writer_opts, checksum, fsync_every);
+                    if r.is_err() {
+                        let _ = std::fs::remove_file(&tmp);
+                    }
+                    r
+                }
+                Target::Replicas(outs) => write_replicas(rx, outs, writer_opts, checksum),
+            };
             let _ = done_tx.send(r);
         });
     let writer = match writer {
@@ -266,6 +294,7 @@ pub fn start(srv: &mut Server) -> Result<(), StartError> {
         detached: Vec::new(),
         writer,
         finished: false,
+        to_file,
     });
     tracing::info!(
         "Background saving started (in-process snapshot, {} keys)",
@@ -507,12 +536,21 @@ fn finish(srv: &mut Server, generation: u64, result: Result<u64, String>) {
         crate::server::commands::keys::drop_in_background(db);
     }
     let now = unix_ms();
+    if !b.to_file {
+        // A diskless transfer is not a save: no change to dirty, lastsave or the save status.
+        match result {
+            Ok(bytes) => tracing::info!(bytes, "Diskless RDB transfer to replicas done"),
+            Err(e) => tracing::warn!("Diskless RDB transfer to replicas failed: {e}"),
+        }
+        return;
+    }
     srv.rdb.last_bgsave_secs = Some((now - b.start_ms) / 1000);
     match result {
         Ok(bytes) => {
             srv.dirty = srv.dirty.saturating_sub(b.dirty_at_start);
             srv.lastsave = now / 1000;
             srv.rdb.last_bgsave_failed = false;
+            srv.rdb.last_ok_generation = generation;
             tracing::info!(
                 bytes,
                 ms = now - b.start_ms,
@@ -526,6 +564,51 @@ fn finish(srv: &mut Server, generation: u64, result: Result<u64, String>) {
             tracing::warn!("Background saving error: {e}");
         }
     }
+}
+
+/// Writer thread body for a diskless full sync: every chunk to every replica still listening,
+/// then the checksum trailer. Fails when no replica is left.
+fn write_replicas(
+    rx: Receiver<Msg>,
+    mut outs: Vec<tokio::sync::mpsc::Sender<Bytes>>,
+    opts: SaveOptions,
+    checksum: bool,
+) -> Result<u64, String> {
+    let mut crc = checksum.then(super::crc64::Crc64::default);
+    let mut total = 0u64;
+    let mut enc = Encoder::new(opts);
+    let mut scratch = Vec::new();
+    let forward = |outs: &mut Vec<tokio::sync::mpsc::Sender<Bytes>>, data: Bytes| {
+        outs.retain(|tx| tx.blocking_send(data.clone()).is_ok());
+        if outs.is_empty() {
+            Err("every replica went away".to_string())
+        } else {
+            Ok(())
+        }
+    };
+    loop {
+        match rx.recv() {
+            Ok(Msg::Data(d, spans)) => {
+                let mut chunk = Vec::with_capacity(d.len());
+                encode::materialize(&d, &spans, &mut enc, &mut scratch, |p| {
+                    chunk.extend_from_slice(p);
+                    Ok(())
+                })?;
+                if let Some(c) = &mut crc {
+                    c.update(&chunk);
+                }
+                total += chunk.len() as u64;
+                forward(&mut outs, Bytes::from(chunk))?;
+            }
+            Ok(Msg::Finish) => break,
+            Err(_) => return Err("background save aborted".into()),
+        }
+    }
+    let trailer = crc.as_ref().map_or(0, |c| c.value()).to_le_bytes();
+    forward(&mut outs, Bytes::copy_from_slice(&trailer))?;
+    // An empty chunk marks the end: a channel closed without it means the save was aborted.
+    forward(&mut outs, Bytes::new())?;
+    Ok(total + 8)
 }
 
 /// Lets the event loop win the CPU over the writer thread (compression, checksum, I/O) on a
@@ -589,6 +672,7 @@ mod tests {
             detached: Vec::new(),
             writer: None,
             finished: false,
+            to_file: true,
         }
     }
 
