@@ -300,24 +300,9 @@ async fn serve(
     startup: Vec<Action>,
     started: Instant,
 ) -> i32 {
-    let listeners = match crate::server::listener::bind_all(&config) {
-        Ok(l) => l,
-        Err(e) => {
-            tracing::warn!("Warning: {e}");
-            tracing::error!("Failed listening on port {} (tcp), aborting.", config.port);
-            return 1;
-        }
+    let Some((listeners, mut server)) = crate::server::listener::bind_and_build(config) else {
+        return 1;
     };
-    let mut server = match Server::new(config) {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::error!("{e}");
-            return 1;
-        }
-    };
-    server.executable = std::env::current_exe()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
     let port = server.config.port;
     let (tx, rx) = mpsc::unbounded_channel();
     tracing::info!("Running mode=sentinel, port={port}.");

@@ -121,32 +121,41 @@ pub fn start_accepting(server: &SharedServer, listeners: Vec<TcpListener>) {
     }
 }
 
-async fn serve(config: ServerConfig) -> i32 {
+/// Start-up shared by the data node and the sentinel: bind the listeners, build the state,
+/// write the pidfile. Errors are logged; the caller exits with status 1.
+pub fn bind_and_build(config: ServerConfig) -> Option<(Vec<TcpListener>, Server)> {
     let listeners = match bind_all(&config) {
         Ok(l) => l,
         Err(e) => {
             tracing::warn!("Warning: {e}");
             tracing::error!("Failed listening on port {} (tcp), aborting.", config.port);
-            return 1;
+            return None;
         }
     };
     let mut server = match Server::new(config) {
         Ok(s) => s,
         Err(e) => {
             tracing::error!("{e}");
-            return 1;
+            return None;
         }
     };
     server.executable = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
-    let port = server.config.port;
     if let Some(pidfile) = &server.config.pidfile {
         // Like Redis, a pidfile is written even in the foreground; failure is only a warning.
         if let Err(e) = std::fs::write(pidfile, format!("{}\n", std::process::id())) {
             tracing::warn!("Failed to write PID file '{pidfile}': {e}");
         }
     }
+    Some((listeners, server))
+}
+
+async fn serve(config: ServerConfig) -> i32 {
+    let Some((listeners, server)) = bind_and_build(config) else {
+        return 1;
+    };
+    let port = server.config.port;
     let server: SharedServer = Rc::new(RefCell::new(server));
     server.borrow_mut().self_ref = Rc::downgrade(&server);
     tracing::info!(
