@@ -612,7 +612,6 @@ fn write_replicas(
     Ok(total + 8)
 }
 
-
 /// Lets the event loop win the CPU over the writer thread (compression, checksum, I/O) on a
 /// busy machine: on Linux the nice value is per thread.
 fn lower_priority() {
