@@ -8,6 +8,9 @@ need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
 command -v redis-benchmark >/dev/null 2>&1 || need+=(redis-tools)
+# Sentinel tests: real redis-sentinel in mixed quorums, and the Prometheus exporter.
+command -v redis-sentinel >/dev/null 2>&1 || need+=(redis-sentinel)
+command -v prometheus-redis-exporter >/dev/null 2>&1 || need+=(prometheus-redis-exporter)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
@@ -16,6 +19,13 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   # The Debian package may start a system redis on 6379; our tests use their own ports, but stop it anyway.
   $sudo service redis-server stop >/dev/null 2>&1 || true
+  $sudo service redis-sentinel stop >/dev/null 2>&1 || true
+  $sudo service prometheus-redis-exporter stop >/dev/null 2>&1 || true
+fi
+# redis-py, for the sentinel client tests (redis.sentinel.Sentinel).
+if ! python3 -c 'import redis.sentinel' >/dev/null 2>&1; then
+  echo "installing: redis (PyPI)"
+  python3 -m pip install --quiet redis || python3 -m pip install --quiet --break-system-packages redis
 fi
 
 if cargo nextest --version >/dev/null 2>&1; then

@@ -6,6 +6,7 @@ mod common;
 use std::io::{Read, Write};
 use std::time::Duration;
 
+use common::real_redis::assert_replies_match_real_redis;
 use common::{Server, q, q_err, run};
 use redis::Value;
 
@@ -767,4 +768,97 @@ fn protected_mode_refuses_non_loopback_clients() {
     assert!(text.contains("B:PONG"), "{text}");
     assert!(text.contains("C:PONG"), "{text}");
     assert!(text.contains("D:NOAUTH Authentication required."), "{text}");
+}
+
+/// ACL LIST / GETUSER replay the rules as given (Redis 7.0's `command_rules`), so the
+/// descriptions are identical to Redis's and files saved here load there with the same meaning.
+#[test]
+fn rule_descriptions_match_redis() {
+    assert_replies_match_real_redis(&[
+        &["ACL", "SETUSER", "t", "reset", "+@write", "-del"],
+        &[
+            "ACL",
+            "SETUSER",
+            "a",
+            "+@all",
+            "-@dangerous",
+            "+client|list",
+            "-GET",
+            "+get",
+        ],
+        // Redis lists single-command rules in its hash table's (random) order: one per user here.
+        &[
+            "ACL",
+            "SETUSER",
+            "b",
+            "+CLIENT",
+            "-client|kill",
+            "+@pubsub",
+            "-client",
+            "-publish",
+        ],
+        &["ACL", "SETUSER", "g", "+CLIENT", "-client|kill"],
+        &[
+            "ACL",
+            "SETUSER",
+            "h",
+            "+xadd",
+            "+@stream",
+            "-xread",
+            "+@hyperloglog",
+        ],
+        &[
+            "ACL",
+            "SETUSER",
+            "c",
+            "+select|0",
+            "+select|1",
+            "+@read",
+            "-@read",
+            "+@Read",
+        ],
+        &[
+            "ACL",
+            "SETUSER",
+            "d",
+            "allcommands",
+            "-set",
+            "nocommands",
+            "+get",
+            "+get",
+        ],
+        &[
+            "ACL",
+            "SETUSER",
+            "e",
+            "on",
+            ">pw",
+            "~k*",
+            "%R~r*",
+            "&ch",
+            "+@string",
+            "(+get ~x)",
+            "(-@all +set|x %W~y)",
+        ],
+        &[
+            "ACL",
+            "SETUSER",
+            "f",
+            "+debug|object",
+            "+config|get",
+            "-config",
+            "+@admin",
+        ],
+        &["ACL", "LIST"],
+        &["ACL", "GETUSER", "t"],
+        &["ACL", "GETUSER", "a"],
+        &["ACL", "GETUSER", "c"],
+        &["ACL", "GETUSER", "e"],
+        &["ACL", "DRYRUN", "c", "select", "1"],
+        &["ACL", "DRYRUN", "c", "select", "2"],
+        &["ACL", "GETUSER", "h"],
+        &[
+            "ACL", "DELUSER", "t", "a", "b", "c", "d", "e", "f", "g", "h",
+        ],
+    ]);
 }

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::{Server, q, q_err, run};
+use common::{Server, q, q_err, run, wait_for};
 use redis::Value;
 
 /// Field names of a CLIENT LIST line, in order.
@@ -428,11 +428,13 @@ fn unblock() {
             .trim_start_matches(':')
             .to_string();
         b.write_all(b"BLPOP somelist 0\r\n").unwrap();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while q::<i64>(&mut c, &["CLIENT", "UNBLOCK", &id, reason]) == 0 {
-            assert!(Instant::now() < deadline, "client never blocked");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        assert!(
+            wait_for(Duration::from_secs(5), || q::<i64>(
+                &mut c,
+                &["CLIENT", "UNBLOCK", &id, reason]
+            ) != 0),
+            "client never blocked"
+        );
         assert_eq!(read_until(&mut b, "\r\n", Duration::from_secs(5)), want);
     }
 }

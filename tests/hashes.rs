@@ -1,25 +1,12 @@
 //! Hash commands end to end: replies, errors, RESP3 shapes, HRANDFIELD counts, HSCAN guarantees.
 
 mod common;
-mod resp_raw;
 
 use std::collections::{HashMap, HashSet};
 
-use common::{Server, q, q_err, run};
+use common::real_redis::assert_replies_match_real_redis;
+use common::{Server, WRONGTYPE, q, q_err, run, scan_all, scan_pages};
 use redis::Value;
-use resp_raw::{Raw, RealRedis};
-
-const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
-
-fn resp3(s: &Server) -> redis::Connection {
-    let c = redis::Client::open(format!("redis://127.0.0.1:{}/?protocol=resp3", s.port))
-        .expect("client")
-        .get_connection()
-        .expect("connect");
-    c.set_read_timeout(Some(std::time::Duration::from_secs(10)))
-        .expect("timeout");
-    c
-}
 
 #[test]
 fn set_get_and_friends() {
@@ -325,7 +312,7 @@ fn hrandfield_counts() {
 #[test]
 fn resp3_shapes() {
     let s = Server::start(&[]);
-    let mut c = resp3(&s);
+    let mut c = s.conn3();
     q::<i64>(&mut c, &["HSET", "h", "a", "1", "b", "2"]);
     match run(&mut c, &["HGETALL", "h"]).expect("hgetall") {
         Value::Map(pairs) => assert_eq!(pairs.len(), 2),
@@ -409,20 +396,10 @@ fn hscan_options_and_errors() {
     let (cur, items): (String, Vec<String>) = q(&mut c, &["HSCAN", "nokey", "0", "BADOPT"]);
     assert_eq!((cur.as_str(), items.len()), ("0", 0));
 
-    let mut cursor = "0".to_string();
     let mut seen = HashMap::new();
-    loop {
-        let (next, items): (String, Vec<String>) = q(
-            &mut c,
-            &["HSCAN", "h", &cursor, "MATCH", "f1*", "COUNT", "4"],
-        );
-        for p in items.chunks(2) {
-            seen.insert(p[0].clone(), p[1].clone());
-        }
-        cursor = next;
-        if cursor == "0" {
-            break;
-        }
+    let items = scan_all(&mut c, &["HSCAN", "h"], &["MATCH", "f1*", "COUNT", "4"]);
+    for p in items.chunks(2) {
+        seen.insert(p[0].clone(), p[1].clone());
     }
     let mut got: Vec<_> = seen.keys().cloned().collect();
     got.sort();
@@ -453,27 +430,20 @@ fn hscan_survives_deletions() {
     let doomed: HashSet<String> = (0..n).step_by(3).map(|i| format!("f{i}")).collect();
     let mut doomed_iter = doomed.iter();
     let mut seen = HashSet::new();
-    let mut cursor = "0".to_string();
     let mut calls = 0;
-    loop {
-        let (next, items): (String, Vec<String>) =
-            q(&mut c, &["HSCAN", "h", &cursor, "COUNT", "7"]);
+    scan_pages(&mut c, &["HSCAN", "h"], &["COUNT", "7"], |c, items| {
         for p in items.chunks(2) {
             assert_eq!(p[0][1..], p[1][1..]);
             seen.insert(p[0].clone());
         }
         for _ in 0..3 {
             if let Some(f) = doomed_iter.next() {
-                q::<i64>(&mut c, &["HDEL", "h", f]);
+                q::<i64>(c, &["HDEL", "h", f]);
             }
         }
-        cursor = next;
         calls += 1;
         assert!(calls < 10_000, "scan does not terminate");
-        if cursor == "0" {
-            break;
-        }
-    }
+    });
     for i in 0..n {
         let f = format!("f{i}");
         if !doomed.contains(&f) {
@@ -484,11 +454,6 @@ fn hscan_survives_deletions() {
 
 #[test]
 fn replies_match_real_redis() {
-    let Some(real) = RealRedis::start() else {
-        eprintln!("redis-server not installed; skipping comparison");
-        return;
-    };
-    let s = Server::start(&[]);
     let script: &[&[&str]] = &[
         &["SET", "str", "x"],
         &["HSET", "h", "a", "1", "b", "2"],
@@ -519,17 +484,5 @@ fn replies_match_real_redis() {
         &["HRANDFIELD", "one", "-2", "WITHVALUES"],
         &["HSCAN", "one", "0"],
     ];
-    for proto in [2, 3] {
-        let mut ours = Raw::connect(s.port, proto);
-        let mut theirs = Raw::connect(real.port, proto);
-        ours.cmd(&["FLUSHALL"]);
-        theirs.cmd(&["FLUSHALL"]);
-        for cmd in script {
-            assert_eq!(
-                String::from_utf8_lossy(&ours.cmd(cmd)),
-                String::from_utf8_lossy(&theirs.cmd(cmd)),
-                "RESP{proto} {cmd:?}"
-            );
-        }
-    }
+    assert_replies_match_real_redis(script);
 }

@@ -6,12 +6,12 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::time::Duration;
 
-use common::{Server, q, q_err, raw_roundtrip, run};
+use common::{DEBUG, Server, q, q_err, raw_roundtrip, run};
 use redis::Value;
 
 /// Starts a server that allows DEBUG, as Redis's own test suite configures it.
 fn start() -> Server {
-    Server::start(&["--enable-debug-command", "yes"])
+    Server::start(DEBUG)
 }
 
 /// Parses INFO text into (section list, field map).

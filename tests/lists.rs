@@ -4,143 +4,17 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
-use std::net::TcpStream;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{Server, q, q_err};
-
-/// A raw protocol connection: requests go out as RESP arrays, replies come back as raw text so
-/// tests can assert exact shapes (`*-1` vs `$-1` vs `*0`).
-struct Raw {
-    r: BufReader<TcpStream>,
-    w: TcpStream,
-}
-
-impl Raw {
-    fn open(s: &Server) -> Raw {
-        let w = s.raw();
-        w.set_read_timeout(Some(Duration::from_secs(5)))
-            .expect("timeout");
-        let r = BufReader::new(w.try_clone().expect("clone"));
-        Raw { r, w }
-    }
-
-    fn send(&mut self, args: &[&str]) {
-        self.w.write_all(&encode(args)).expect("write");
-    }
-
-    /// Sends a command that is expected to block, and returns once the server has run it: a
-    /// PING travels in the same write, and the server answers it only after executing every
-    /// request of that read, so seeing PONG means the blocking command is already queued.
-    fn block(&mut self, args: &[&str]) {
-        let mut batch = encode(&["PING"]);
-        batch.extend(encode(args));
-        self.w.write_all(&batch).expect("write");
-        assert_eq!(self.read(), "+PONG\r\n");
-    }
-
-    fn cmd(&mut self, args: &[&str]) -> String {
-        self.send(args);
-        self.read()
-    }
-
-    /// Reads one reply (panics after the 5 s read timeout).
-    fn read(&mut self) -> String {
-        let mut out = String::new();
-        read_one(&mut self.r, &mut out).expect("reply");
-        out
-    }
-
-    /// One reply if it arrives within `ms`, None if nothing came.
-    fn read_within(&mut self, ms: u64) -> Option<String> {
-        self.w
-            .set_read_timeout(Some(Duration::from_millis(ms)))
-            .expect("timeout");
-        let mut out = String::new();
-        let got = match read_one(&mut self.r, &mut out) {
-            Ok(()) => Some(out),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => None,
-            Err(e) => panic!("read failed: {e}"),
-        };
-        self.w
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .expect("timeout");
-        got
-    }
-}
-
-fn encode(args: &[&str]) -> Vec<u8> {
-    let mut v = format!("*{}\r\n", args.len()).into_bytes();
-    for a in args {
-        v.extend_from_slice(format!("${}\r\n{}\r\n", a.len(), a).as_bytes());
-    }
-    v
-}
-
-fn read_one(r: &mut BufReader<TcpStream>, out: &mut String) -> std::io::Result<()> {
-    let mut line = String::new();
-    if r.read_line(&mut line)? == 0 {
-        return Err(std::io::Error::new(ErrorKind::UnexpectedEof, "closed"));
-    }
-    out.push_str(&line);
-    let body = line.trim_end();
-    let n: i64 = body.get(1..).and_then(|s| s.parse().ok()).unwrap_or(0);
-    match body.as_bytes().first() {
-        Some(b'$') | Some(b'=') if n >= 0 => {
-            let mut buf = vec![0u8; n as usize + 2];
-            r.read_exact(&mut buf)?;
-            out.push_str(&String::from_utf8_lossy(&buf));
-        }
-        Some(b'*') | Some(b'~') | Some(b'>') => {
-            for _ in 0..n.max(0) {
-                read_one(r, out)?;
-            }
-        }
-        Some(b'%') => {
-            for _ in 0..n.max(0) * 2 {
-                read_one(r, out)?;
-            }
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
-/// Raw RESP for an array of bulk strings.
-fn bulks(items: &[&str]) -> String {
-    let mut s = format!("*{}\r\n", items.len());
-    for i in items {
-        s.push_str(&format!("${}\r\n{}\r\n", i.len(), i));
-    }
-    s
-}
-
-fn bulk(s: &str) -> String {
-    format!("${}\r\n{}\r\n", s.len(), s)
-}
+use common::info::wait_for_clients;
+use common::resp::{Raw, bulk, bulks, encode};
+use common::{Server, WRONGTYPE, q, q_err};
 
 /// Lets a command sent on another connection reach the server before the next step.
 fn settle() {
     thread::sleep(Duration::from_millis(100));
 }
-
-/// Waits until the server counts `n` connected clients (a disconnect has been processed).
-fn wait_for_clients(c: &mut redis::Connection, n: usize) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let want = format!("connected_clients:{n}\r\n");
-    while Instant::now() < deadline {
-        let info: String = q(c, &["INFO"]);
-        if info.contains(&want) {
-            return;
-        }
-        thread::sleep(Duration::from_millis(20));
-    }
-    panic!("server never reached {n} connected clients");
-}
-
-const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
 
 #[test]
 fn push_and_length() {
@@ -861,7 +735,7 @@ fn pipelined_command_after_blocked_blpop_waits() {
     batch.extend(encode(&["BLPOP", "k", "0"]));
     batch.extend(encode(&["RPUSH", "after", "1"]));
     batch.extend(encode(&["PING"]));
-    a.w.write_all(&batch).expect("write");
+    a.write_raw(&batch);
     assert_eq!(a.read(), "+PONG\r\n");
     settle();
     assert_eq!(a.read_within(200), None);
@@ -883,7 +757,7 @@ fn disconnected_waiter_is_forgotten() {
     {
         let mut gone = Raw::open(&s);
         gone.block(&["BLPOP", "k", "0"]);
-        let _ = gone.w.shutdown(std::net::Shutdown::Both);
+        gone.shutdown();
     }
     wait_for_clients(&mut c, 1);
     let mut b = Raw::open(&s);

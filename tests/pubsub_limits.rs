@@ -6,6 +6,7 @@ mod common;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+use common::info::info_field;
 use common::{Server, q};
 
 #[test]
@@ -36,11 +37,8 @@ fn slow_subscriber_is_disconnected_at_the_hard_limit() {
         disconnected,
         "subscriber still attached after 200 MB of backlog"
     );
-    let used: String = q(&mut c, &["INFO", "memory"]);
-    let used_memory: u64 = used
-        .lines()
-        .find_map(|l| l.strip_prefix("used_memory:"))
-        .and_then(|v| v.trim().parse().ok())
+    let used_memory: u64 = info_field(&mut c, "memory", "used_memory")
+        .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     assert!(
         used_memory < 100 * 1024 * 1024,

@@ -2,33 +2,15 @@
 //! forms, SINTERCARD, SSCAN guarantees and RESP3 shapes.
 
 mod common;
-mod resp_raw;
 
 use std::collections::HashSet;
 
-use common::{Server, q, q_err, run};
+use common::real_redis::assert_replies_match_real_redis;
+use common::{Server, WRONGTYPE, q, q_err, run, scan_all, scan_pages, sorted};
 use redis::Value;
-use resp_raw::{Raw, RealRedis};
-
-const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
-
-fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v
-}
 
 fn members(c: &mut redis::Connection, key: &str) -> Vec<String> {
     sorted(q(c, &["SMEMBERS", key]))
-}
-
-fn resp3(s: &Server) -> redis::Connection {
-    let c = redis::Client::open(format!("redis://127.0.0.1:{}/?protocol=resp3", s.port))
-        .expect("client")
-        .get_connection()
-        .expect("connect");
-    c.set_read_timeout(Some(std::time::Duration::from_secs(10)))
-        .expect("timeout");
-    c
 }
 
 #[test]
@@ -124,14 +106,20 @@ fn arity_and_wrongtype() {
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "d"]), 0);
 }
 
+/// Fills `key` with the members m0..m9 and returns them.
+fn ten_members(c: &mut redis::Connection, key: &str) -> Vec<String> {
+    let all: Vec<String> = (0..10).map(|i| format!("m{i}")).collect();
+    let mut cmd = vec!["SADD", key];
+    cmd.extend(all.iter().map(String::as_str));
+    q::<i64>(c, &cmd);
+    all
+}
+
 #[test]
 fn spop() {
     let s = Server::start(&[]);
     let mut c = s.conn();
-    let all: Vec<String> = (0..10).map(|i| format!("m{i}")).collect();
-    let mut cmd = vec!["SADD", "s"];
-    cmd.extend(all.iter().map(String::as_str));
-    q::<i64>(&mut c, &cmd);
+    let all = ten_members(&mut c, "s");
 
     let one: String = q(&mut c, &["SPOP", "s"]);
     assert!(all.contains(&one));
@@ -165,10 +153,7 @@ fn spop() {
 fn srandmember() {
     let s = Server::start(&[]);
     let mut c = s.conn();
-    let all: Vec<String> = (0..10).map(|i| format!("m{i}")).collect();
-    let mut cmd = vec!["SADD", "s"];
-    cmd.extend(all.iter().map(String::as_str));
-    q::<i64>(&mut c, &cmd);
+    let all = ten_members(&mut c, "s");
 
     let one: String = q(&mut c, &["SRANDMEMBER", "s"]);
     assert!(all.contains(&one));
@@ -344,7 +329,7 @@ fn sintercard() {
 #[test]
 fn resp3_shapes() {
     let s = Server::start(&[]);
-    let mut c = resp3(&s);
+    let mut c = s.conn3();
     q::<i64>(&mut c, &["SADD", "s", "a", "b", "c"]);
     q::<i64>(&mut c, &["SADD", "t", "b", "c", "d"]);
     for cmd in [
@@ -413,19 +398,12 @@ fn sscan_options_and_errors() {
     let (cur, items): (String, Vec<String>) = q(&mut c, &["SSCAN", "nokey", "0", "BADOPT"]);
     assert_eq!((cur.as_str(), items.len()), ("0", 0));
 
-    let mut cursor = "0".to_string();
     let mut seen = HashSet::new();
-    loop {
-        let (next, items): (String, Vec<String>) = q(
-            &mut c,
-            &["SSCAN", "s", &cursor, "MATCH", "m2?", "COUNT", "3"],
-        );
-        seen.extend(items);
-        cursor = next;
-        if cursor == "0" {
-            break;
-        }
-    }
+    seen.extend(scan_all(
+        &mut c,
+        &["SSCAN", "s"],
+        &["MATCH", "m2?", "COUNT", "3"],
+    ));
     let want: HashSet<String> = (20..30).map(|i| format!("m{i}")).collect();
     assert_eq!(seen, want);
 }
@@ -444,25 +422,18 @@ fn sscan_survives_deletions() {
     let doomed: Vec<String> = (0..n).step_by(2).map(|i| format!("m{i}")).collect();
     let mut doomed_iter = doomed.iter();
     let mut seen = HashSet::new();
-    let mut cursor = "0".to_string();
     let mut calls = 0;
-    loop {
-        let (next, items): (String, Vec<String>) =
-            q(&mut c, &["SSCAN", "s", &cursor, "COUNT", "10"]);
+    scan_pages(&mut c, &["SSCAN", "s"], &["COUNT", "10"], |c, items| {
         seen.extend(items);
         // Delete a mix of returned and not yet returned members, and pop some at random.
         for _ in 0..4 {
             if let Some(m) = doomed_iter.next() {
-                q::<i64>(&mut c, &["SREM", "s", m]);
+                q::<i64>(c, &["SREM", "s", m]);
             }
         }
-        cursor = next;
         calls += 1;
         assert!(calls < 10_000, "scan does not terminate");
-        if cursor == "0" {
-            break;
-        }
-    }
+    });
     let doomed: HashSet<String> = doomed.into_iter().collect();
     for i in 0..n {
         let m = format!("m{i}");
@@ -474,11 +445,6 @@ fn sscan_survives_deletions() {
 
 #[test]
 fn replies_match_real_redis() {
-    let Some(real) = RealRedis::start() else {
-        eprintln!("redis-server not installed; skipping comparison");
-        return;
-    };
-    let s = Server::start(&[]);
     let script: &[&[&str]] = &[
         &["SET", "str", "x"],
         &["SADD", "s", "a"],
@@ -514,17 +480,5 @@ fn replies_match_real_redis() {
         &["SPOP", "s", "5"],
         &["EXISTS", "s"],
     ];
-    for proto in [2, 3] {
-        let mut ours = Raw::connect(s.port, proto);
-        let mut theirs = Raw::connect(real.port, proto);
-        ours.cmd(&["FLUSHALL"]);
-        theirs.cmd(&["FLUSHALL"]);
-        for cmd in script {
-            assert_eq!(
-                String::from_utf8_lossy(&ours.cmd(cmd)),
-                String::from_utf8_lossy(&theirs.cmd(cmd)),
-                "RESP{proto} {cmd:?}"
-            );
-        }
-    }
+    assert_replies_match_real_redis(script);
 }

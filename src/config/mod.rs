@@ -26,7 +26,7 @@ pub use lexer::{LexError, needs_quotes, quote, quote_if_needed, split_args};
 pub use notify::*;
 pub use registry::{Category, Directive, Kind, Mutability, Special};
 pub use rewrite::SIGNATURE;
-pub use server_config::ServerConfig;
+pub use server_config::{SENTINEL_PORT, SentinelDirectives, ServerConfig};
 pub use settings::{
     Allow, BindAddr, ClientClass, LogLevel, MaxmemoryClients, MaxmemoryPolicy, ObufLimit, Settings,
 };

@@ -26,11 +26,11 @@ pub const NOTIFY_EVICTED: u32 = 1 << 9;
 pub const NOTIFY_STREAM: u32 = 1 << 10;
 /// `m`: key-miss events (not part of `A`).
 pub const NOTIFY_KEY_MISS: u32 = 1 << 11;
-/// `d`: module key type events.
-pub const NOTIFY_MODULE: u32 = 1 << 12;
-/// `n`: new key events.
-pub const NOTIFY_NEW: u32 = 1 << 13;
-/// `A`: alias for `g$lshzxetdn`.
+/// `d`: module key type events (bit 12 is Redis's module-only `NOTIFY_LOADED`).
+pub const NOTIFY_MODULE: u32 = 1 << 13;
+/// `n`: new key events (not part of `A`).
+pub const NOTIFY_NEW: u32 = 1 << 14;
+/// `A`: alias for `g$lshzxetd`.
 pub const NOTIFY_ALL: u32 = NOTIFY_GENERIC
     | NOTIFY_STRING
     | NOTIFY_LIST
@@ -40,8 +40,7 @@ pub const NOTIFY_ALL: u32 = NOTIFY_GENERIC
     | NOTIFY_EXPIRED
     | NOTIFY_EVICTED
     | NOTIFY_STREAM
-    | NOTIFY_MODULE
-    | NOTIFY_NEW;
+    | NOTIFY_MODULE;
 
 /// Letters in the order Redis prints them (after `A` when all are set).
 const CLASS_LETTERS: [(u8, u32); 11] = [

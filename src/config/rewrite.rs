@@ -2,7 +2,10 @@
 //! Comments, blank lines, `include` lines and order are kept; the first line
 //! of each directive is replaced by its current value, its other lines are
 //! dropped, and changed directives absent from the file are appended after
-//! a signature line. The file is replaced atomically.
+//! a signature line. The file is replaced atomically. In sentinel mode the
+//! `sentinel <directive>` state lines are rewritten the same way, keyed by
+//! their directive: repeated keys reuse the old lines in order, new ones are
+//! appended, stale ones removed.
 
 use std::collections::{HashMap, VecDeque};
 use std::fs;
@@ -125,7 +128,11 @@ fn same_meaning(def: &Directive, value: &Value, old_args: &[Vec<u8>], new_line: 
 type Slot = (usize, Vec<Vec<u8>>);
 
 /// Produces the new file content from the old one and the current values.
-pub(crate) fn rewrite_content(old: &[u8], values: &IndexMap<&'static str, Value>) -> Vec<u8> {
+pub(crate) fn rewrite_content(
+    old: &[u8],
+    values: &IndexMap<&'static str, Value>,
+    sentinel: Option<&[Vec<String>]>,
+) -> Vec<u8> {
     let body = old.strip_suffix(b"\n").unwrap_or(old);
     let mut lines: Vec<Option<Vec<u8>>> = if old.is_empty() {
         Vec::new()
@@ -135,6 +142,8 @@ pub(crate) fn rewrite_content(old: &[u8], values: &IndexMap<&'static str, Value>
             .collect()
     };
     let mut slots: HashMap<&'static str, VecDeque<Slot>> = HashMap::new();
+    // Sentinel state lines, keyed by `sentinel <directive>` (lowercase directive).
+    let mut sentinel_slots: HashMap<String, VecDeque<usize>> = HashMap::new();
     let mut has_signature = false;
     for (i, line) in lines.iter_mut().enumerate() {
         let Some(text) = line.as_mut() else { continue };
@@ -150,6 +159,13 @@ pub(crate) fn rewrite_content(old: &[u8], values: &IndexMap<&'static str, Value>
             args.remove(0).to_ascii_lowercase()
         };
         if name == b"include" || DEPRECATED_IGNORED.iter().any(|(n, _)| n.as_bytes() == name) {
+            continue;
+        }
+        if sentinel.is_some() && name == b"sentinel" {
+            if let Some(directive) = args.first() {
+                let key = String::from_utf8_lossy(directive).to_ascii_lowercase();
+                sentinel_slots.entry(key).or_default().push_back(i);
+            }
             continue;
         }
         match registry::lookup(&name) {
@@ -180,6 +196,20 @@ pub(crate) fn rewrite_content(old: &[u8], values: &IndexMap<&'static str, Value>
             lines[slot] = None;
         }
     }
+    for args in sentinel.unwrap_or_default() {
+        let Some(directive) = args.first() else {
+            continue;
+        };
+        let line = sentinel_line(args).into_bytes();
+        let key = directive.to_ascii_lowercase();
+        match sentinel_slots.get_mut(&key).and_then(VecDeque::pop_front) {
+            Some(slot) => lines[slot] = Some(line),
+            None => appended.push(line),
+        }
+    }
+    for slot in sentinel_slots.into_values().flatten() {
+        lines[slot] = None;
+    }
     let mut out: Vec<Vec<u8>> = lines.into_iter().flatten().collect();
     if !appended.is_empty() {
         if !has_signature {
@@ -198,6 +228,21 @@ pub(crate) fn rewrite_content(old: &[u8], values: &IndexMap<&'static str, Value>
     content
 }
 
+/// One `sentinel ...` line as written to the file: arguments quoted only when needed, except
+/// `announce-ip`, which Redis always writes quoted.
+fn sentinel_line(args: &[String]) -> String {
+    let mut line = String::from("sentinel");
+    for (i, a) in args.iter().enumerate() {
+        line.push(' ');
+        if i == 1 && args[0].eq_ignore_ascii_case("announce-ip") {
+            line.push_str(&quote(a.as_bytes()));
+        } else {
+            line.push_str(&quote_if_needed(a.as_bytes()));
+        }
+    }
+    line
+}
+
 fn io_text(e: &std::io::Error) -> String {
     let s = e.to_string();
     match s.find(" (os error") {
@@ -212,6 +257,7 @@ fn io_text(e: &std::io::Error) -> String {
 pub(crate) fn rewrite_file(
     path: &Path,
     values: &IndexMap<&'static str, Value>,
+    sentinel: Option<&[Vec<String>]>,
 ) -> Result<(), String> {
     let fail = |e: std::io::Error| format!("ERR Rewriting config file: {}", io_text(&e));
     // Write through a symlink to its target rather than replacing the link.
@@ -221,7 +267,7 @@ pub(crate) fn rewrite_file(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => return Err(fail(e)),
     };
-    let content = rewrite_content(&old, values);
+    let content = rewrite_content(&old, values, sentinel);
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),

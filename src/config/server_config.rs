@@ -14,6 +14,12 @@ use super::settings::Settings;
 use super::value::{Source, Value, parse_value, split_set_value};
 use crate::util::glob::glob_match;
 
+/// Port a sentinel listens on unless configured otherwise.
+pub const SENTINEL_PORT: &str = "26379";
+
+/// `sentinel ...` configuration lines: (`file:line`, words after `sentinel`).
+pub type SentinelDirectives = Vec<(String, Vec<String>)>;
+
 /// The configuration of a data node. Clone it before a CONFIG SET whose
 /// side effects (rebinding, resizing) might fail, to restore it.
 #[derive(Debug, Clone)]
@@ -329,7 +335,56 @@ impl ServerConfig {
             .config_file
             .as_deref()
             .ok_or_else(|| "ERR The server is running without a config file".to_string())?;
-        rewrite_file(path, &self.values)
+        rewrite_file(path, &self.values, None)
+    }
+
+    /// Sentinel flavour of [`rewrite`](ServerConfig::rewrite): also writes the sentinel state
+    /// lines (each given as the words after `sentinel`), replacing the file's `sentinel` lines
+    /// in place by directive and dropping those no longer wanted.
+    pub fn rewrite_sentinel(&self, sentinel_lines: &[Vec<String>]) -> Result<(), String> {
+        let path = self
+            .config_file
+            .as_deref()
+            .ok_or_else(|| "ERR The server is running without a config file".to_string())?;
+        rewrite_file(path, &self.values, Some(sentinel_lines))
+    }
+
+    /// Loads a sentinel's configuration: the file (mandatory) then command-line options. The
+    /// `sentinel ...` lines are returned apart, in order, each as (`file:line`, words after
+    /// `sentinel`); the others configure the server part with sentinel defaults (port 26379)
+    /// and protected mode forced off, as Redis does in sentinel mode.
+    pub fn load_sentinel(
+        config_file: &Path,
+        cli: &[String],
+    ) -> Result<(ServerConfig, SentinelDirectives), ConfigError> {
+        let mut lines = read_config_file(config_file)?;
+        lines.extend(parse_command_line(cli)?);
+        let synthetic = |name: &str, value: &str| ConfigLine {
+            file: PathBuf::from("(sentinel defaults)"),
+            line: 0,
+            name: name.to_string(),
+            args: vec![value.as_bytes().to_vec()],
+            raw: format!("{name} {value}"),
+        };
+        let mut regular = vec![synthetic("port", SENTINEL_PORT)];
+        let mut sentinel = Vec::new();
+        for line in lines {
+            if line.name != "sentinel" {
+                regular.push(line);
+                continue;
+            }
+            // A bare `sentinel` line only selects the mode in Redis; it carries nothing.
+            if line.args.is_empty() {
+                continue;
+            }
+            let location = format!("{}:{}", line.file.display(), line.line);
+            let words = line.args.iter().map(|a| lossy(a)).collect();
+            sentinel.push((location, words));
+        }
+        regular.push(synthetic("protected-mode", "no"));
+        let mut cfg = ServerConfig::from_lines(&regular)?;
+        cfg.config_file = Some(cwd().join(config_file));
+        Ok((cfg, sentinel))
     }
 }
 

@@ -54,6 +54,11 @@ fn load_text(text: &str) -> Result<ServerConfig, ConfigError> {
     ServerConfig::load(Some(&p), &[])
 }
 
+/// Why loading a file holding `text` fails.
+fn load_err(text: &str) -> String {
+    load_text(text).unwrap_err().reason
+}
+
 fn get1(cfg: &ServerConfig, name: &str) -> String {
     cfg.value(name)
         .map(|v| String::from_utf8(v).unwrap())
@@ -190,24 +195,21 @@ fn errors_name_file_and_line() {
     assert_eq!(e.location.as_ref().map(|l| l.line), Some(3));
     assert_eq!(e.reason, "Bad directive or wrong number of arguments");
 
+    assert_eq!(load_err("port 1 2\n"), "wrong number of arguments");
     assert_eq!(
-        load_text("port 1 2\n").unwrap_err().reason,
-        "wrong number of arguments"
-    );
-    assert_eq!(
-        load_text("maxmemory 1x\n").unwrap_err().reason,
+        load_err("maxmemory 1x\n"),
         "argument must be a memory value"
     );
     assert_eq!(
-        load_text("bind \"a\"b\n").unwrap_err().reason,
+        load_err("bind \"a\"b\n"),
         "Unbalanced quotes in configuration line"
     );
     assert_eq!(
-        load_text("rename-command a\n").unwrap_err().reason,
+        load_err("rename-command a\n"),
         "Bad directive or wrong number of arguments"
     );
     assert_eq!(
-        load_text("user\n").unwrap_err().reason,
+        load_err("user\n"),
         "Bad directive or wrong number of arguments"
     );
     assert!(load_text("dir /nonexistent/vigil/dir\n").is_err());
@@ -706,4 +708,138 @@ fn debian_stock_redis_conf() {
     assert_eq!(diffs, [("daemonize yes", "daemonize no")]);
     let back = ServerConfig::load(Some(&copy), &[]).unwrap();
     assert_eq!(back.get(b"*"), c.get(b"*"));
+}
+
+const SENTINEL_INPUT: &str = "\
+# Sentinel config with comments
+port 27001
+
+# masters
+sentinel monitor mymaster 127.0.0.1 6379 2
+SENTINEL down-after-milliseconds mymaster 1000
+sentinel known-replica mymaster 127.0.0.1 6380
+sentinel known-replica mymaster 127.0.0.1 6381
+# stale state below
+sentinel known-sentinel mymaster 127.0.0.1 27002 aaaa
+sentinel
+logfile \"\"
+";
+
+#[test]
+fn sentinel_load_collects_directives_with_locations() {
+    let t = TempDir::new();
+    let p = t.write("sentinel.conf", SENTINEL_INPUT);
+    let cli = strings(&[
+        "--sentinel",
+        "announce-ip",
+        "10.0.0.1",
+        "--loglevel",
+        "warning",
+    ]);
+    let (cfg, directives) = ServerConfig::load_sentinel(&p, &cli).unwrap();
+    assert_eq!(cfg.port, 27001);
+    assert!(!cfg.protected_mode);
+    assert_eq!(get1(&cfg, "loglevel"), "warning");
+    assert_eq!(cfg.config_file(), Some(p.as_path()));
+    let file = p.display().to_string();
+    assert_eq!(
+        directives,
+        vec![
+            (
+                format!("{file}:5"),
+                strings(&["monitor", "mymaster", "127.0.0.1", "6379", "2"])
+            ),
+            (
+                format!("{file}:6"),
+                strings(&["down-after-milliseconds", "mymaster", "1000"])
+            ),
+            (
+                format!("{file}:7"),
+                strings(&["known-replica", "mymaster", "127.0.0.1", "6380"])
+            ),
+            (
+                format!("{file}:8"),
+                strings(&["known-replica", "mymaster", "127.0.0.1", "6381"])
+            ),
+            (
+                format!("{file}:10"),
+                strings(&["known-sentinel", "mymaster", "127.0.0.1", "27002", "aaaa"])
+            ),
+            (
+                format!("{COMMAND_LINE}:1"),
+                strings(&["announce-ip", "10.0.0.1"])
+            ),
+        ]
+    );
+    // Sentinel defaults: port 26379 when not configured; protected mode off even if asked.
+    let p2 = t.write("s2.conf", "protected-mode yes\n");
+    let (cfg, directives) = ServerConfig::load_sentinel(&p2, &[]).unwrap();
+    assert_eq!(cfg.port, 26379);
+    assert!(!cfg.protected_mode);
+    assert!(directives.is_empty());
+    // Generic directives are still validated.
+    let p3 = t.write("s3.conf", "port abc\n");
+    let e = ServerConfig::load_sentinel(&p3, &[]).unwrap_err();
+    assert_eq!(e.location.unwrap().line, 1);
+    assert!(ServerConfig::load_sentinel(&t.0.join("missing.conf"), &[]).is_err());
+}
+
+#[test]
+fn sentinel_rewrite_keeps_comments_and_reuses_lines_by_directive() {
+    let t = TempDir::new();
+    let p = t.write("sentinel.conf", SENTINEL_INPUT);
+    let (cfg, _) = ServerConfig::load_sentinel(&p, &[]).unwrap();
+    let lines = vec![
+        strings(&["myid", "0123456789012345678901234567890123456789"]),
+        strings(&["monitor", "mymaster", "127.0.0.1", "6380", "2"]),
+        strings(&["down-after-milliseconds", "mymaster", "1000"]),
+        strings(&["config-epoch", "mymaster", "1"]),
+        strings(&["known-replica", "mymaster", "127.0.0.1", "6379"]),
+        strings(&["known-replica", "mymaster", "127.0.0.1", "6381"]),
+        strings(&["known-replica", "mymaster", "127.0.0.1", "6382"]),
+        strings(&["current-epoch", "1"]),
+        strings(&["announce-ip", "10.0.0.1"]),
+        strings(&["auth-pass", "mymaster", "a b"]),
+    ];
+    cfg.rewrite_sentinel(&lines).unwrap();
+    let got = fs::read_to_string(&p).unwrap();
+    let expected = "\
+# Sentinel config with comments
+port 27001
+
+# masters
+sentinel monitor mymaster 127.0.0.1 6380 2
+sentinel down-after-milliseconds mymaster 1000
+sentinel known-replica mymaster 127.0.0.1 6379
+sentinel known-replica mymaster 127.0.0.1 6381
+# stale state below
+sentinel
+logfile \"\"
+
+# Generated by CONFIG REWRITE
+protected-mode no
+sentinel myid 0123456789012345678901234567890123456789
+sentinel config-epoch mymaster 1
+sentinel known-replica mymaster 127.0.0.1 6382
+sentinel current-epoch 1
+sentinel announce-ip \"10.0.0.1\"
+sentinel auth-pass mymaster \"a b\"
+";
+    assert_eq!(got, expected);
+    // The rewritten file loads back to the same directives, and a second flush is stable.
+    let (cfg2, directives) = ServerConfig::load_sentinel(&p, &[]).unwrap();
+    let words: Vec<Vec<String>> = directives.into_iter().map(|(_, w)| w).collect();
+    let mut sorted_lines = lines.clone();
+    let mut sorted_words = words.clone();
+    sorted_lines.sort();
+    sorted_words.sort();
+    assert_eq!(sorted_words, sorted_lines);
+    cfg2.rewrite_sentinel(&lines).unwrap();
+    assert_eq!(fs::read_to_string(&p).unwrap(), expected);
+    // Fewer lines: the stale ones go, the rest stay where they are.
+    cfg2.rewrite_sentinel(&lines[..3]).unwrap();
+    let got = fs::read_to_string(&p).unwrap();
+    assert!(!got.contains("known-replica"), "{got}");
+    assert!(got.contains("# stale state below\n"), "{got}");
+    assert_eq!(fs::read_dir(&t.0).unwrap().count(), 1);
 }

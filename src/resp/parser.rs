@@ -15,10 +15,13 @@ pub struct Limits {
     pub max_bulk_len: usize,
     /// Largest amount of unparsed input we buffer for one client (`client-query-buffer-limit`).
     pub max_query_buffer: usize,
-    /// Largest multibulk element count; Redis allows 1024*1024 for clients.
+    /// Largest multibulk element count; Redis 7.0 allows up to `INT_MAX`.
     pub max_multibulk_len: usize,
     /// Largest inline request line; Redis uses 64 KiB (`PROTO_INLINE_MAX_SIZE`).
     pub max_inline_len: usize,
+    /// The client still has to authenticate: Redis then refuses more than 10 elements and bulks
+    /// over 16 KiB, so an anonymous peer cannot make the server buffer much.
+    pub unauthenticated: bool,
 }
 
 impl Default for Limits {
@@ -26,8 +29,9 @@ impl Default for Limits {
         Limits {
             max_bulk_len: 512 * 1024 * 1024,
             max_query_buffer: 1024 * 1024 * 1024,
-            max_multibulk_len: 1024 * 1024,
+            max_multibulk_len: i32::MAX as usize,
             max_inline_len: 64 * 1024,
+            unauthenticated: false,
         }
     }
 }
@@ -66,37 +70,36 @@ pub struct RequestParser {
     pending_bulk: Option<usize>,
 }
 
-fn find_crlf(buf: &[u8], max: usize) -> Option<usize> {
-    let window = &buf[..buf.len().min(max.saturating_add(2))];
-    memchr::memchr(b'\n', window).map(|nl| {
-        if nl > 0 && buf[nl - 1] == b'\r' {
-            nl - 1
-        } else {
-            nl
-        }
-    })
+/// Largest element count an unauthenticated client may declare.
+const UNAUTH_MAX_MULTIBULK: i64 = 10;
+/// Largest bulk an unauthenticated client may declare.
+const UNAUTH_MAX_BULK: i64 = 16 * 1024;
+
+/// Finds `needle` the way Redis's `strchr` on the query buffer does: a NUL byte ends the search,
+/// so a line containing one is never complete (and eventually hits the size limit).
+fn find_stop_at_nul(buf: &[u8], needle: u8) -> Option<usize> {
+    memchr::memchr2(needle, 0, buf).filter(|&i| buf[i] == needle)
 }
 
-/// Parses an ASCII decimal integer the way Redis's `string2ll` does; None on any junk.
+/// Locates the end of a `*<n>` or `$<n>` header line. Redis looks for the '\r' and, once one more
+/// byte has arrived, skips two bytes without checking that the second one is '\n'.
+/// Returns the index of the '\r'; `Ok(None)` while incomplete.
+fn header_end(
+    buf: &[u8],
+    limits: &Limits,
+    too_big: &'static str,
+) -> Result<Option<usize>, ProtocolError> {
+    match find_stop_at_nul(buf, b'\r') {
+        Some(cr) if cr + 2 <= buf.len() => Ok(Some(cr)),
+        Some(_) => Ok(None),
+        None if buf.len() > limits.max_inline_len => Err(ProtocolError::new(too_big)),
+        None => Ok(None),
+    }
+}
+
+/// Parses a header number with Redis's `string2ll` rules (no sign '+', no leading zeros).
 fn parse_len(digits: &[u8]) -> Option<i64> {
-    if digits.is_empty() || digits.len() > 20 {
-        return None;
-    }
-    let (neg, body) = match digits[0] {
-        b'-' => (true, &digits[1..]),
-        _ => (false, digits),
-    };
-    if body.is_empty() {
-        return None;
-    }
-    let mut v: i64 = 0;
-    for &c in body {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add((c - b'0') as i64)?;
-    }
-    Some(if neg { -v } else { v })
+    crate::util::num::parse_i64(digits)
 }
 
 impl RequestParser {
@@ -126,16 +129,16 @@ impl RequestParser {
             if buf[0] != b'*' {
                 return self.parse_inline(buf, limits);
             }
-            let Some(end) = find_crlf(buf, limits.max_inline_len) else {
-                if buf.len() > limits.max_inline_len {
-                    return Err(ProtocolError::new("too big mbulk count string"));
-                }
+            let Some(end) = header_end(buf, limits, "too big mbulk count string")? else {
                 return Ok(None);
             };
             let count = parse_len(&buf[1..end])
                 .filter(|&n| n <= limits.max_multibulk_len as i64)
                 .ok_or_else(|| ProtocolError::new("invalid multibulk length"))?;
-            advance_line(buf, end);
+            if limits.unauthenticated && count > UNAUTH_MAX_MULTIBULK {
+                return Err(ProtocolError::new("unauthenticated multibulk length"));
+            }
+            buf.advance(end + 2);
             if count <= 0 {
                 return Ok(Some(Vec::new()));
             }
@@ -150,10 +153,7 @@ impl RequestParser {
                     if buf.is_empty() {
                         return Ok(None);
                     }
-                    let Some(end) = find_crlf(buf, limits.max_inline_len) else {
-                        if buf.len() > limits.max_inline_len {
-                            return Err(ProtocolError::new("too big bulk count string"));
-                        }
+                    let Some(end) = header_end(buf, limits, "too big bulk count string")? else {
                         return Ok(None);
                     };
                     if buf[0] != b'$' {
@@ -163,7 +163,10 @@ impl RequestParser {
                     let len = parse_len(&buf[1..end])
                         .filter(|&n| n >= 0 && n as u64 <= limits.max_bulk_len as u64)
                         .ok_or_else(|| ProtocolError::new("invalid bulk length"))?;
-                    advance_line(buf, end);
+                    if limits.unauthenticated && len > UNAUTH_MAX_BULK {
+                        return Err(ProtocolError::new("unauthenticated bulk length"));
+                    }
+                    buf.advance(end + 2);
                     self.pending_bulk = Some(len as usize);
                     len as usize
                 }
@@ -185,7 +188,7 @@ impl RequestParser {
         buf: &mut BytesMut,
         limits: &Limits,
     ) -> Result<Option<Vec<Bytes>>, ProtocolError> {
-        let Some(nl) = memchr::memchr(b'\n', buf) else {
+        let Some(nl) = find_stop_at_nul(buf, b'\n') else {
             if buf.len() > limits.max_inline_len {
                 return Err(ProtocolError::new("too big inline request"));
             }
@@ -203,22 +206,21 @@ impl RequestParser {
     }
 }
 
-fn advance_line(buf: &mut BytesMut, end: usize) {
-    let skip = if buf.get(end) == Some(&b'\r') {
-        end + 2
-    } else {
-        end + 1
-    };
-    buf.advance(skip.min(buf.len()));
+/// C's `isspace`: unlike `u8::is_ascii_whitespace` it includes the vertical tab.
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
 /// Splits an inline command line into words, honouring Redis's quoting rules
 /// (double quotes with escapes, single quotes). None when quotes are unbalanced.
+///
+/// As in Redis's `sdssplitargs`, words are separated by any `isspace` run and a closing quote
+/// must be followed by `isspace`, but an unquoted word only ends at space, tab, CR or LF.
 pub fn split_inline(line: &[u8]) -> Option<Vec<Bytes>> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < line.len() {
-        while i < line.len() && line[i].is_ascii_whitespace() {
+        while i < line.len() && is_space(line[i]) {
             i += 1;
         }
         if i >= line.len() {
@@ -250,7 +252,7 @@ pub fn split_inline(line: &[u8]) -> Option<Vec<Bytes>> {
                     });
                     i += 2;
                 } else if c == b'"' {
-                    if i + 1 < line.len() && !line[i + 1].is_ascii_whitespace() {
+                    if i + 1 < line.len() && !is_space(line[i + 1]) {
                         return None;
                     }
                     i += 1;
@@ -265,7 +267,7 @@ pub fn split_inline(line: &[u8]) -> Option<Vec<Bytes>> {
                     word.push(b'\'');
                     i += 2;
                 } else if c == b'\'' {
-                    if i + 1 < line.len() && !line[i + 1].is_ascii_whitespace() {
+                    if i + 1 < line.len() && !is_space(line[i + 1]) {
                         return None;
                     }
                     i += 1;
@@ -277,7 +279,7 @@ pub fn split_inline(line: &[u8]) -> Option<Vec<Bytes>> {
             } else {
                 match line.get(i) {
                     None => break,
-                    Some(c) if c.is_ascii_whitespace() => break,
+                    Some(b' ' | b'\t' | b'\n' | b'\r') => break,
                     Some(b'"') => {
                         in_dq = true;
                         i += 1;
@@ -310,6 +312,18 @@ mod tests {
             out.push(req);
         }
         Ok(out)
+    }
+
+    /// The protocol error `input` ends with under the default limits.
+    fn parse_err(input: &[u8]) -> String {
+        parse_all(input).unwrap_err().0
+    }
+
+    /// One parse step of `input` on a fresh parser: whether a whole request came out.
+    fn parse_once(input: &[u8], limits: &Limits) -> Result<bool, ProtocolError> {
+        let mut p = RequestParser::new();
+        let mut buf = BytesMut::from(input);
+        p.parse(&mut buf, limits).map(|r| r.is_some())
     }
 
     #[test]
@@ -350,31 +364,17 @@ mod tests {
 
     #[test]
     fn errors_match_redis() {
-        assert_eq!(
-            parse_all(b"*abc\r\n").unwrap_err().0,
-            "invalid multibulk length"
-        );
-        assert_eq!(
-            parse_all(b"*1\r\nfoo\r\n").unwrap_err().0,
-            "expected '$', got 'f'"
-        );
-        assert_eq!(
-            parse_all(b"*1\r\n$-3\r\n").unwrap_err().0,
-            "invalid bulk length"
-        );
-        assert_eq!(
-            parse_all(b"SET \"abc\r\n").unwrap_err().0,
-            "unbalanced quotes in request"
-        );
+        assert_eq!(parse_err(b"*abc\r\n"), "invalid multibulk length");
+        assert_eq!(parse_err(b"*1\r\nfoo\r\n"), "expected '$', got 'f'");
+        assert_eq!(parse_err(b"*1\r\n$-3\r\n"), "invalid bulk length");
+        assert_eq!(parse_err(b"SET \"abc\r\n"), "unbalanced quotes in request");
         let big = b"*1\r\n$1073741824\r\n";
         let limits = Limits {
             max_bulk_len: 512 * 1024 * 1024,
             ..Limits::default()
         };
-        let mut p = RequestParser::new();
-        let mut buf = BytesMut::from(&big[..]);
         assert_eq!(
-            p.parse(&mut buf, &limits).unwrap_err().0,
+            parse_once(big, &limits).unwrap_err().0,
             "invalid bulk length"
         );
     }
@@ -385,5 +385,254 @@ mod tests {
         let mut buf = BytesMut::from(&b"*1\r\n$500000000\r\nabc"[..]);
         assert!(p.parse(&mut buf, &Limits::default()).unwrap().is_none());
         assert!(buf.capacity() < 1024 * 1024);
+    }
+
+    #[test]
+    fn redis_quirks() {
+        // Header numbers follow string2ll: no '+', no leading zeros.
+        assert_eq!(
+            parse_err(b"*01\r\n$4\r\nPING\r\n"),
+            "invalid multibulk length"
+        );
+        assert_eq!(parse_err(b"*1\r\n$+4\r\nPING\r\n"), "invalid bulk length");
+        // Up to INT_MAX elements may be declared (nothing is reserved for them).
+        assert_eq!(
+            parse_all(b"*2147483647\r\n").unwrap(),
+            Vec::<Vec<Bytes>>::new()
+        );
+        assert_eq!(parse_err(b"*2147483648\r\n"), "invalid multibulk length");
+        // Headers end at '\r'; the byte after it is skipped unchecked, as is the bulk's CRLF.
+        assert_eq!(
+            parse_all(b"*1\rX$4\rXPINGxxPING\r\n").unwrap(),
+            vec![vec![Bytes::from("PING")], vec![Bytes::from("PING")]]
+        );
+        // A bare '\n' does not end a header, and a NUL hides everything after it.
+        assert!(parse_all(b"*1\n$4\nPING\n").unwrap().is_empty());
+        assert!(parse_all(b"*1\x00\r\n").unwrap().is_empty());
+        assert!(parse_all(b"PI\x00NG\r\n").unwrap().is_empty());
+        // Inline: blank lines are empty requests; form feed and vertical tab separate only
+        // between words.
+        assert_eq!(
+            parse_all(b"\r\n\n  \r\n").unwrap(),
+            vec![Vec::<Bytes>::new(); 3]
+        );
+        assert_eq!(
+            parse_all(b"\x0bECHO a\x0cb\r\n").unwrap(),
+            vec![vec![Bytes::from("ECHO"), Bytes::from("a\x0cb")]]
+        );
+        assert_eq!(
+            parse_all(b"ECHO \"a\"\x0b\r\n").unwrap(),
+            vec![vec![Bytes::from("ECHO"), Bytes::from("a")]]
+        );
+        assert_eq!(
+            parse_all(b"ECHO \"\\x41\\x4g\\q\" 'a\\'b'\r\n").unwrap(),
+            vec![vec![
+                Bytes::from("ECHO"),
+                Bytes::from("Ax4gq"),
+                Bytes::from("a'b")
+            ]]
+        );
+        for bad in [
+            &b"ECHO \"a\"\"b\"\r\n"[..],
+            b"ECHO a\"b\r\n",
+            b"SET 'a'b\r\n",
+        ] {
+            assert_eq!(parse_err(bad), "unbalanced quotes in request");
+        }
+    }
+
+    #[test]
+    fn unauthenticated_limits() {
+        let limits = Limits {
+            unauthenticated: true,
+            ..Limits::default()
+        };
+        let run = |input: &[u8]| parse_once(input, &limits);
+        assert_eq!(
+            run(b"*11\r\n").unwrap_err().0,
+            "unauthenticated multibulk length"
+        );
+        assert_eq!(
+            run(b"*10\r\n$16385\r\n").unwrap_err().0,
+            "unauthenticated bulk length"
+        );
+        assert_eq!(run(b"*2\r\n$16384\r\n"), Ok(false));
+    }
+
+    #[test]
+    fn size_limits() {
+        let limits = Limits {
+            max_inline_len: 64,
+            max_bulk_len: 10,
+            ..Limits::default()
+        };
+        let run = |input: &[u8]| parse_once(input, &limits);
+        let long = [b'a'; 65];
+        assert_eq!(run(&long).unwrap_err().0, "too big inline request");
+        assert_eq!(run(&long[..64]), Ok(false));
+        let mut mb = b"*".to_vec();
+        mb.extend_from_slice(&long);
+        assert_eq!(run(&mb).unwrap_err().0, "too big mbulk count string");
+        let mut bb = b"*1\r\n$".to_vec();
+        bb.extend_from_slice(&long);
+        assert_eq!(run(&bb).unwrap_err().0, "too big bulk count string");
+        assert_eq!(run(b"*1\r\n$11\r\n").unwrap_err().0, "invalid bulk length");
+        assert_eq!(run(b"*1\r\n$10\r\n"), Ok(false));
+    }
+
+    /// Feeds `input` in chunks of the given sizes (cycled), parsing after each chunk the way the
+    /// connection does, and checks that the parser only ever consumes a prefix of the stream.
+    fn feed_chunked(
+        input: &[u8],
+        chunks: &[usize],
+        limits: &Limits,
+    ) -> (Vec<Vec<Bytes>>, Option<ProtocolError>) {
+        let mut p = RequestParser::new();
+        let mut buf = BytesMut::new();
+        let mut out = Vec::new();
+        let (mut fed, mut consumed) = (0usize, 0usize);
+        let mut sizes = chunks.iter().cycle();
+        while fed < input.len() {
+            let n = (*sizes.next().unwrap_or(&1)).clamp(1, input.len() - fed);
+            buf.extend_from_slice(&input[fed..fed + n]);
+            fed += n;
+            loop {
+                let before = buf.len();
+                let r = p.parse(&mut buf, limits);
+                assert!(buf.len() <= before, "parser grew the buffer");
+                consumed += before - buf.len();
+                assert_eq!(consumed + buf.len(), fed);
+                assert_eq!(
+                    &buf[..],
+                    &input[consumed..fed],
+                    "parser altered unconsumed input"
+                );
+                match r {
+                    Ok(Some(req)) => {
+                        assert!(before > buf.len(), "a request must consume input");
+                        out.push(req);
+                    }
+                    Ok(None) => break,
+                    Err(e) => return (out, Some(e)),
+                }
+            }
+        }
+        (out, None)
+    }
+
+    /// Bytes that look like protocol fragments, so random inputs reach deep parser states.
+    fn protocolish() -> impl Strategy<Value = Vec<u8>> {
+        let token = prop_oneof![
+            Just(b"*".to_vec()),
+            Just(b"$".to_vec()),
+            Just(b"\r\n".to_vec()),
+            Just(b"\r".to_vec()),
+            Just(b"\n".to_vec()),
+            Just(b"\"".to_vec()),
+            Just(b"'".to_vec()),
+            Just(b"\\x".to_vec()),
+            Just(b" ".to_vec()),
+            Just(vec![0u8]),
+            (0i64..40).prop_map(|n| n.to_string().into_bytes()),
+            (-3i64..3).prop_map(|n| n.to_string().into_bytes()),
+            Just(b"PING".to_vec()),
+            proptest::collection::vec(any::<u8>(), 0..8),
+        ];
+        proptest::collection::vec(token, 0..40).prop_map(|t| t.concat())
+    }
+
+    fn small_limits() -> Limits {
+        Limits {
+            max_bulk_len: 32,
+            max_query_buffer: 256,
+            max_multibulk_len: 8,
+            max_inline_len: 24,
+            unauthenticated: false,
+        }
+    }
+
+    fn encode_multibulk(reqs: &[Vec<Vec<u8>>]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for args in reqs {
+            out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
+            for a in args {
+                out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+                out.extend_from_slice(a);
+                out.extend_from_slice(b"\r\n");
+            }
+        }
+        out
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// Stable-toolchain fuzzing: arbitrary and protocol-like bytes in arbitrary chunkings
+        /// with tight limits never panic and never corrupt the unconsumed input.
+        #[test]
+        fn fuzz_never_panics(
+            input in prop_oneof![protocolish(), proptest::collection::vec(any::<u8>(), 0..300)],
+            chunks in proptest::collection::vec(1usize..40, 1..8),
+            unauth in any::<bool>(),
+        ) {
+            let limits = Limits { unauthenticated: unauth, ..small_limits() };
+            let _ = feed_chunked(&input, &chunks, &limits);
+        }
+
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        /// With limits the input cannot reach, how the bytes are split across reads does not
+        /// change what is parsed, nor which error ends the connection.
+        #[test]
+        fn chunking_does_not_matter(
+            input in protocolish(),
+            chunks in proptest::collection::vec(1usize..16, 1..8),
+        ) {
+            let limits = Limits::default();
+            let whole = feed_chunked(&input, &[input.len().max(1)], &limits);
+            let split = feed_chunked(&input, &chunks, &limits);
+            prop_assert_eq!(whole, split);
+        }
+
+        /// Binary-safe arguments encoded as multibulk come back unchanged however they arrive.
+        #[test]
+        fn multibulk_roundtrip(
+            reqs in proptest::collection::vec(
+                proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..40), 1..6),
+                1..6,
+            ),
+            chunks in proptest::collection::vec(1usize..64, 1..6),
+        ) {
+            let wire = encode_multibulk(&reqs);
+            let (got, err) = feed_chunked(&wire, &chunks, &Limits::default());
+            prop_assert!(err.is_none());
+            let got: Vec<Vec<Vec<u8>>> =
+                got.iter().map(|r| r.iter().map(|a| a.to_vec()).collect()).collect();
+            prop_assert_eq!(got, reqs);
+        }
+
+        /// Words quoted the way redis-cli would type them split back into the same words.
+        #[test]
+        fn inline_roundtrip(words in proptest::collection::vec(
+            proptest::collection::vec(any::<u8>(), 0..12), 1..6)
+        ) {
+            let mut line = Vec::new();
+            for w in &words {
+                line.push(b'"');
+                for &c in w {
+                    line.extend_from_slice(format!("\\x{c:02x}").as_bytes());
+                }
+                line.extend_from_slice(b"\" ");
+            }
+            line.extend_from_slice(b"\r\n");
+            let got = parse_all(&line).unwrap();
+            let got: Vec<Vec<u8>> = got[0].iter().map(|a| a.to_vec()).collect();
+            prop_assert_eq!(got, words);
+        }
     }
 }

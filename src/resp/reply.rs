@@ -39,6 +39,9 @@ pub enum Reply {
     Push(Vec<Reply>),
     /// Several complete replies sent back to back (SUBSCRIBE to many channels).
     Many(Vec<Reply>),
+    /// A floating point number already formatted (Redis's human long double text, as GEOPOS
+    /// sends it): `,` in RESP3, a bulk string in RESP2.
+    DoubleText(String),
     /// A big number given as its decimal digits: `(` in RESP3, a bulk string in RESP2.
     BigNum(String),
     /// Out-of-band attributes preceding a reply: `|` in RESP3, nothing at all in RESP2.
@@ -201,6 +204,13 @@ pub fn encode(reply: &Reply, resp: u8, out: &mut Vec<u8>) {
         Reply::Many(replies) => {
             for r in replies {
                 encode(r, resp, out);
+            }
+        }
+        Reply::DoubleText(text) => {
+            if v3 {
+                push_line(out, b',', text);
+            } else {
+                push_bulk(out, text.as_bytes());
             }
         }
         Reply::BigNum(digits) => {

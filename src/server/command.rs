@@ -345,15 +345,23 @@ pub struct CommandTable {
 }
 
 impl CommandTable {
-    /// Builds the table; `renames` maps original names to new ones ("" = disabled).
+    /// Builds the table of the process's mode; `renames` maps original names to new ones
+    /// ("" = disabled).
     pub fn new(renames: &[(String, Vec<u8>)]) -> Result<Self, String> {
+        let mode = super::commands::mode();
+        Self::with_specs(&super::commands::specs(mode), renames)
+    }
+
+    /// Builds a table from a list of specs (see [`super::commands::specs`]).
+    pub fn with_specs(
+        specs: &[&'static CommandSpec],
+        renames: &[(String, Vec<u8>)],
+    ) -> Result<Self, String> {
         let mut by_name: HashMap<Vec<u8>, &'static CommandSpec, _> = HashMap::default();
         let mut all = Vec::new();
-        for family in super::commands::FAMILIES {
-            for spec in family.iter() {
-                by_name.insert(spec.name.as_bytes().to_vec(), spec);
-                all.push(spec);
-            }
+        for &spec in specs {
+            by_name.insert(spec.name.as_bytes().to_vec(), spec);
+            all.push(spec);
         }
         for (from, to) in renames {
             let key = from.to_ascii_lowercase().into_bytes();

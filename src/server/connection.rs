@@ -85,6 +85,7 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
                 &mut inbuf,
                 &mut held,
                 &mut out,
+                &mut rx,
             )
         {
             closing = true;
@@ -94,7 +95,9 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
                 break 'conn;
             }
             server.borrow_mut().stats.net_output_bytes += out.len() as u64;
-            if out.capacity() > 1024 * 1024 {
+            // A big reply buffer is given back once written: it counts as used memory (and
+            // toward maxmemory) like Redis's reply list, which is freed as it is sent.
+            if out.capacity() > 4 * READ_CHUNK {
                 out = Vec::with_capacity(READ_CHUNK);
             } else {
                 out.clear();
@@ -132,6 +135,13 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
             wake_at = Some(wake_at.map_or(until, |w| w.min(until)));
         }
         let sleep_for = wake_at.map(|d| Duration::from_millis((d - unix_ms()).max(0) as u64));
+        if inbuf.capacity() > 1024 * 1024 && inbuf.len() <= READ_CHUNK {
+            // A big argument is done: give its buffer back instead of keeping it for the life
+            // of the connection (Redis's clientsCron shrinks query buffers the same way).
+            let mut fresh = BytesMut::with_capacity(READ_CHUNK * 2);
+            fresh.extend_from_slice(&inbuf);
+            inbuf = fresh;
+        }
         if inbuf.capacity() - inbuf.len() < 1024 {
             inbuf.reserve(READ_CHUNK);
         }
@@ -214,6 +224,28 @@ fn emit(c: &mut Client, reply: &Reply, out: &mut Vec<u8>, mode_before: ReplyMode
     }
 }
 
+/// Moves pushes already queued for this client (pub/sub messages, including those its own
+/// command just published) into the output; true when the client must be closed.
+fn drain_pushes(
+    rx: &mut mpsc::UnboundedReceiver<Outbound>,
+    c: &mut Client,
+    out: &mut Vec<u8>,
+) -> bool {
+    while let Ok(msg) = rx.try_recv() {
+        match msg {
+            Outbound::Send(reply) => {
+                if c.reply_mode != ReplyMode::Off {
+                    encode(&reply, c.resp(), out);
+                }
+            }
+            Outbound::Unblocked(reply) => emit(c, &reply, out, ReplyMode::On),
+            Outbound::Kill => return true,
+        }
+    }
+    c.shared.queued_bytes.set(0);
+    false
+}
+
 fn run_buffered(
     server: &SharedServer,
     client: &Rc<RefCell<Client>>,
@@ -221,6 +253,7 @@ fn run_buffered(
     inbuf: &mut BytesMut,
     held: &mut Option<Vec<bytes::Bytes>>,
     out: &mut Vec<u8>,
+    rx: &mut mpsc::UnboundedReceiver<Outbound>,
 ) -> Step {
     if inbuf.is_empty() && held.is_none() {
         return Step::Continue;
@@ -228,7 +261,7 @@ fn run_buffered(
     let mut srv = server.borrow_mut();
     let mut c = client.borrow_mut();
     srv.now_ms = unix_ms();
-    let limits = Limits {
+    let mut limits = Limits {
         max_bulk_len: srv.config.proto_max_bulk_len as usize,
         max_query_buffer: srv.config.client_query_buffer_limit as usize,
         ..Limits::default()
@@ -237,6 +270,8 @@ fn run_buffered(
         if c.blocked.is_some() {
             break;
         }
+        // AUTH earlier in the same pipeline lifts the unauthenticated limits at once.
+        limits.unauthenticated = !c.authenticated;
         let next = match held.take() {
             Some(args) => Ok(Some(args)),
             None => parser.parse(inbuf, &limits),
@@ -255,9 +290,20 @@ fn run_buffered(
                 }
                 c.qbuf = inbuf.len();
                 let mode_before = c.reply_mode;
+                let was_in_multi = c.multi.is_some();
                 let reply = dispatch::process(&mut srv, &mut c, args);
+                // As in Redis, a push the command caused (PUBLISH to itself in RESP3) goes out
+                // before its reply; pushes caused inside EXEC follow the EXEC reply, as Redis 7.2
+                // does (7.0 wrote them inside the EXEC array, which breaks the protocol).
+                let exec_ran = was_in_multi && c.multi.is_none();
+                if !exec_ran && drain_pushes(rx, &mut c, out) {
+                    return Step::Close;
+                }
                 if c.blocked.is_none() {
                     emit(&mut c, &reply, out, mode_before);
+                }
+                if exec_ran && drain_pushes(rx, &mut c, out) {
+                    return Step::Close;
                 }
                 if c.close_after_reply || srv.shutdown.is_some() {
                     return Step::Close;

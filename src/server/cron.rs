@@ -34,6 +34,7 @@ pub async fn run(server: SharedServer) {
             let budget = Duration::from_micros(1_000_000 * EXPIRE_CPU_PERCENT / 100 / hz as u64);
             active_expire_cycle(&mut srv, budget);
         }
+        shrink_databases(&mut srv);
         close_idle_clients(&mut srv);
         let used = srv.used_memory();
         if used > srv.peak_memory {
@@ -106,6 +107,25 @@ pub fn active_expire_cycle(srv: &mut Server, budget: Duration) {
         }
     }
     srv.expire_cursor = 0;
+}
+
+/// Smallest table worth shrinking (Redis's DICT_HT_INITIAL_SIZE is 4; a little more saves work).
+const SHRINK_MIN_CAPACITY: usize = 64;
+
+/// Gives memory back after mass deletion or expiry: like Redis's `tryResizeHashTables`, a table
+/// filled below 10% is resized to fit.
+fn shrink_databases(srv: &mut Server) {
+    fn sparse(len: usize, cap: usize) -> bool {
+        cap > SHRINK_MIN_CAPACITY && len * 10 < cap
+    }
+    for db in srv.dbs.iter_mut() {
+        if sparse(db.entries.len(), db.entries.capacity()) {
+            db.entries.shrink_to_fit();
+        }
+        if sparse(db.volatile.len(), db.volatile.capacity()) {
+            db.volatile.shrink_to_fit();
+        }
+    }
 }
 
 fn close_idle_clients(srv: &mut Server) {

@@ -3,7 +3,7 @@
 //! This layer has no side effects (notifications, WATCH, statistics); `keyspace.rs` wraps it with
 //! them so every command gets Redis's semantics for free.
 
-use bytes::Bytes;
+use super::key::Key;
 
 use super::persistence::rdb::snapshot::DbSnap;
 use super::value::{Entry, FastMap, FastSet, NO_EXPIRE, Value};
@@ -13,9 +13,9 @@ use super::value::{Entry, FastMap, FastSet, NO_EXPIRE, Value};
 #[derive(Debug, Default)]
 pub struct Db {
     /// Every key, expired or not (lazy expiry removes them on access).
-    pub entries: FastMap<Bytes, Entry>,
+    pub entries: FastMap<Key, Entry>,
     /// Keys that have a TTL; shares the key allocation with `entries`.
-    pub volatile: FastSet<Bytes>,
+    pub volatile: FastSet<Key>,
     /// Running estimate of the average TTL of sampled keys (INFO keyspace `avg_ttl`).
     pub avg_ttl: i64,
     /// State of a background save in progress over this table: every mutation first lets it
@@ -44,7 +44,7 @@ impl Db {
     }
 
     /// Inserts or replaces a key, keeping the TTL index consistent.
-    pub fn insert(&mut self, key: Bytes, value: Value, expires_at: i64, lru: u32) {
+    pub fn insert(&mut self, key: Key, value: Value, expires_at: i64, lru: u32) {
         if let Some(s) = self.snap.as_deref_mut()
             && let Some(idx) = self.entries.get_index_of(&key[..])
         {
@@ -69,11 +69,11 @@ impl Db {
     /// the existing key is returned. One hash lookup instead of a check plus an insert.
     pub fn insert_new(
         &mut self,
-        key: Bytes,
+        key: Key,
         value: Value,
         expires_at: i64,
         lru: u32,
-    ) -> Result<(), Bytes> {
+    ) -> Result<(), Key> {
         match self.entries.entry(key) {
             indexmap::map::Entry::Occupied(o) => Err(o.key().clone()),
             indexmap::map::Entry::Vacant(v) => {
@@ -141,14 +141,20 @@ impl Db {
     }
 
     /// Key at a map index, for random sampling.
-    pub fn key_at(&self, index: usize) -> Option<&Bytes> {
+    pub fn key_at(&self, index: usize) -> Option<&Key> {
         self.entries.get_index(index).map(|(k, _)| k)
     }
 
     /// Visits up to `count` entries for SCAN. The cursor counts down from the end of the map so
     /// that swap-removal (which moves the last entry into the hole) can only duplicate, never
     /// hide, a key that exists for the whole scan. Returns the next cursor (0 when done).
-    pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&Bytes, &Entry)) -> u64 {
+    ///
+    /// A cursor beyond the table's allocated size cannot come from an earlier call (the table
+    /// never shrinks while keys are deleted): the scan is over, with nothing returned.
+    pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&Key, &Entry)) -> u64 {
+        if cursor > self.entries.capacity() as u64 {
+            return 0;
+        }
         scan_indexed(self.entries.len(), cursor, count, |i| {
             if let Some((k, e)) = self.entries.get_index(i) {
                 visit(k, e);
@@ -184,7 +190,7 @@ mod tests {
         let mut db = Db::default();
         for i in 0..100 {
             db.insert(
-                Bytes::from(format!("k{i}")),
+                Key::from(format!("k{i}").as_bytes()),
                 Value::Str(vec![]),
                 NO_EXPIRE,
                 0,
@@ -199,7 +205,7 @@ mod tests {
             seen.extend(batch);
             // delete a key that was already returned, which moves the tail element.
             if round % 2 == 0 {
-                let victim = Bytes::from(format!("k{round}"));
+                let victim = Key::from(format!("k{round}").as_bytes());
                 if seen.contains(&victim) {
                     db.remove(&victim);
                 }
@@ -210,8 +216,8 @@ mod tests {
             }
         }
         for i in 0..100 {
-            let k = Bytes::from(format!("k{i}"));
-            if db.entries.contains_key(&k) {
+            let k = Key::from(format!("k{i}").as_bytes());
+            if db.entries.contains_key(&k[..]) {
                 assert!(seen.contains(&k), "missed {i}");
             }
         }
@@ -220,7 +226,7 @@ mod tests {
     #[test]
     fn ttl_index_follows_entries() {
         let mut db = Db::default();
-        db.insert(Bytes::from("a"), Value::Str(vec![]), 100, 0);
+        db.insert(Key::from(&b"a"[..]), Value::Str(vec![]), 100, 0);
         assert_eq!(db.volatile.len(), 1);
         db.set_expire(b"a", NO_EXPIRE);
         assert!(db.volatile.is_empty());

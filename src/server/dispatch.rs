@@ -74,6 +74,13 @@ pub fn sanitize(b: &[u8], max: usize) -> String {
 /// Processes one request from a client and returns the reply to send.
 /// `srv.now_ms` must be current: the connection refreshes it once per batch of pipelined requests.
 pub fn process(srv: &mut Server, client: &mut Client, args: Vec<Bytes>) -> Reply {
+    if is_http_attack(&args) {
+        // Like Redis: a browser or HTTP client pointed at us (cross-protocol scripting) gets the
+        // connection closed without a reply.
+        tracing::warn!(client = %client.addr, "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.");
+        client.close_after_reply = true;
+        return Reply::None;
+    }
     client.last_interaction_ms = srv.now_ms;
     let spec = match resolve(srv, &args) {
         Ok(spec) => spec,
@@ -104,16 +111,27 @@ pub fn process(srv: &mut Server, client: &mut Client, args: Vec<Bytes>) -> Reply
             )),
         );
     }
-    if srv.config.maxmemory > 0 {
-        let evicted = srv.perform_evictions();
-        let denied = spec.has(flags::DENYOOM) || (client.multi.is_some() && is_exec(spec));
-        if evicted == EvictResult::Fail && denied && !client.in_exec {
-            return reject(
-                srv,
-                client,
-                Some(spec),
-                Reply::err("OOM command not allowed when used memory > 'maxmemory'."),
-            );
+    if srv.config.maxmemory > 0 && !client.in_exec && srv.perform_evictions() == EvictResult::Fail {
+        const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+        // As in Redis: nothing may be queued while out of memory (the queue itself grows), and
+        // EXEC is refused, discarding the transaction, when it holds a memory-using command.
+        let queueing =
+            client.multi.is_some() && !matches!(spec.name, "exec" | "discard" | "quit" | "reset");
+        let exec_denied = is_exec(spec)
+            && client.multi.as_ref().is_some_and(|queue| {
+                queue
+                    .iter()
+                    .any(|c| resolve(srv, &c.args).is_ok_and(|s| s.has(flags::DENYOOM)))
+            });
+        if exec_denied {
+            client.multi = None;
+            client.multi_error = false;
+            super::commands::multi::unwatch_all(srv, client);
+            let err = Reply::err(format!("EXECABORT Transaction discarded because of: {OOM}"));
+            return reject(srv, client, Some(spec), err);
+        }
+        if spec.has(flags::DENYOOM) || queueing {
+            return reject(srv, client, Some(spec), Reply::err(OOM));
         }
     }
     if let Some(e) = super::persistence::rdb::save::refusal(srv, client, spec) {
@@ -161,6 +179,12 @@ fn arity_rejected(srv: &Server, args: &[Bytes]) -> Option<&'static CommandSpec> 
         return Some(parent);
     }
     parent.subcommand(&args[1])
+}
+
+/// `POST` and `Host:` as a command name mean an HTTP request reached the Redis port.
+fn is_http_attack(args: &[Bytes]) -> bool {
+    args.first()
+        .is_some_and(|n| n.eq_ignore_ascii_case(b"post") || n.eq_ignore_ascii_case(b"host:"))
 }
 
 fn is_exec(spec: &CommandSpec) -> bool {

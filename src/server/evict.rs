@@ -1,6 +1,6 @@
 //! maxmemory enforcement: approximated LRU/LFU by sampling with a candidate pool, as Redis does.
 
-use bytes::Bytes;
+use super::key::Key;
 use rand::RngExt;
 
 use super::notify;
@@ -18,7 +18,7 @@ const POOL_SIZE: usize = 16;
 #[derive(Debug, Default)]
 pub struct EvictionState {
     /// Best candidates seen so far: (score, db, key); higher score = better to evict.
-    pool: Vec<(u64, usize, Bytes)>,
+    pool: Vec<(u64, usize, Key)>,
 }
 
 fn lru_clock(now_ms: i64) -> u32 {
@@ -150,7 +150,7 @@ impl Server {
         }
     }
 
-    fn pick_victim(&mut self, policy: MaxmemoryPolicy) -> Option<(usize, Bytes)> {
+    fn pick_victim(&mut self, policy: MaxmemoryPolicy) -> Option<(usize, Key)> {
         use MaxmemoryPolicy::*;
         let volatile = matches!(
             policy,
@@ -158,8 +158,10 @@ impl Server {
         );
         if matches!(policy, AllKeysRandom | VolatileRandom) {
             let n = self.dbs.len();
+            // Visit every database once, from a random one, so a lone non-empty db is found.
+            let first = self.rng.random_range(0..n);
             for i in 0..n {
-                let db = (self.rng.random_range(0..n) + i) % n;
+                let db = (first + i) % n;
                 let d = &self.dbs[db];
                 let len = if volatile {
                     d.volatile.len()
@@ -232,7 +234,7 @@ impl Server {
                 .max_by_key(|(_, (s, _, _))| *s)
                 .map(|(i, _)| i)?;
             let (_, db, key) = self.evict.pool.swap_remove(best);
-            if let Some(e) = self.dbs.get(db).and_then(|d| d.entries.get(&key))
+            if let Some(e) = self.dbs.get(db).and_then(|d| d.entries.get(&key[..]))
                 && (!volatile || e.has_expire())
             {
                 return Some((db, key));

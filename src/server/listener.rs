@@ -141,6 +141,12 @@ async fn serve(config: ServerConfig) -> i32 {
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     let port = server.config.port;
+    if let Some(pidfile) = &server.config.pidfile {
+        // Like Redis, a pidfile is written even in the foreground; failure is only a warning.
+        if let Err(e) = std::fs::write(pidfile, format!("{}\n", std::process::id())) {
+            tracing::warn!("Failed to write PID file '{pidfile}': {e}");
+        }
+    }
     let server: SharedServer = Rc::new(RefCell::new(server));
     server.borrow_mut().self_ref = Rc::downgrade(&server);
     tracing::info!(
@@ -235,7 +241,8 @@ fn shutdown_on_signal(server: &SharedServer, name: &str, directive: &str) -> boo
     false
 }
 
-async fn wait_for_shutdown(server: &SharedServer) -> ShutdownMode {
+/// Waits for SHUTDOWN (the state's `shutdown`) or SIGTERM/SIGINT; the sentinel runtime shares it.
+pub async fn wait_for_shutdown(server: &SharedServer) -> ShutdownMode {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate()).ok();
     let mut int = signal(SignalKind::interrupt()).ok();
@@ -269,6 +276,9 @@ fn finish_shutdown(server: &SharedServer, _mode: ShutdownMode) -> i32 {
     for entry in srv.clients.by_id.values() {
         let _ = entry.shared.tx.send(super::client::Outbound::Kill);
     }
-    tracing::warn!("Redis is now ready to exit, bye bye...");
+    if let Some(pidfile) = &srv.config.pidfile {
+        let _ = std::fs::remove_file(pidfile);
+    }
+    tracing::warn!("vigil is now ready to exit, bye bye...");
     0
 }

@@ -10,6 +10,7 @@ pub mod db;
 pub mod dispatch;
 pub mod encoding;
 pub mod evict;
+pub mod key;
 pub mod latency;
 pub mod listener;
 pub mod notify;

@@ -60,6 +60,16 @@ pub struct Blocking {
     pub ready: Vec<(usize, Bytes)>,
 }
 
+/// One client WATCHing one key.
+#[derive(Debug)]
+pub struct Watcher {
+    /// The watching client.
+    pub client: Rc<ClientShared>,
+    /// The key was present but already expired at WATCH time: its removal is no logical change
+    /// and must not fail EXEC (Redis's `watchedKey.expired`).
+    pub stale: bool,
+}
+
 /// Everything the data node knows. Lives on one thread; commands get `&mut` access to it.
 pub struct Server {
     /// Current configuration.
@@ -79,7 +89,7 @@ pub struct Server {
     /// Blocked clients by key.
     pub blocking: Blocking,
     /// WATCHed keys → clients to mark dirty when the key changes.
-    pub watched: HashMap<(usize, Bytes), Vec<Rc<ClientShared>>>,
+    pub watched: HashMap<(usize, Bytes), Vec<Watcher>>,
     /// Clients in MONITOR mode.
     pub monitors: Vec<Rc<ClientShared>>,
     /// ACL users and log.
@@ -126,6 +136,8 @@ pub struct Server {
     pub replid: String,
     /// Previous replication id (all zeros when there is none).
     pub replid2: String,
+    /// The sentinel's state when running as `vigil sentinel` (core, links, scripts).
+    pub sentinel: Option<Box<crate::sentinel::runtime::SentinelState>>,
     /// Replication: backlog, replicas, our master, propagation queue.
     pub repl: super::replication::Replication,
     /// RDB persistence: background save, last save status, loading progress.
@@ -199,6 +211,7 @@ impl Server {
             latency: Default::default(),
             replid,
             replid2: "0".repeat(40),
+            sentinel: None,
             repl: super::replication::Replication::new(repl_cfg, now),
             rdb: Default::default(),
         };
@@ -229,10 +242,17 @@ impl Server {
     /// Marks a key as changed: WATCHers fail their EXEC and blocked clients get a chance to run.
     pub fn signal_modified(&mut self, db: usize, key: &[u8]) {
         if !self.watched.is_empty()
-            && let Some(list) = self.watched.get(&(db, Bytes::copy_from_slice(key)))
+            && let Some(list) = self.watched.get_mut(&(db, Bytes::copy_from_slice(key)))
         {
-            for c in list {
-                c.dirty_cas.set(true);
+            let present = self.dbs[db].entries.contains_key(key);
+            for w in list {
+                if w.stale && !present {
+                    // The stale key is gone now: logically nothing changed.
+                    w.stale = false;
+                    continue;
+                }
+                w.stale = false;
+                w.client.dirty_cas.set(true);
             }
         }
         if !self.blocking.waiters.is_empty() {
@@ -243,20 +263,51 @@ impl Server {
         }
     }
 
-    /// Touches every WATCHed key of a database that exists (FLUSHDB/FLUSHALL/SWAPDB).
+    /// Touches the WATCHed keys of a database that exist (FLUSHDB/FLUSHALL); `None` = all.
+    /// Call it before the databases are emptied.
     pub fn signal_flushed(&mut self, db: Option<usize>) {
-        for ((wdb, key), list) in &self.watched {
-            if db.is_some_and(|d| d != *wdb) {
+        for i in 0..self.dbs.len() {
+            if db.is_none_or(|d| d == i) {
+                self.touch_watched_in_db(i, None);
+            }
+        }
+    }
+
+    /// Touches the WATCHed keys of two databases about to be swapped (SWAPDB).
+    pub fn signal_swapped(&mut self, x: usize, y: usize) {
+        self.touch_watched_in_db(x, Some(y));
+        self.touch_watched_in_db(y, Some(x));
+    }
+
+    /// Redis's `touchAllWatchedKeysInDb`: database `emptied` loses its keys and, for SWAPDB, gets
+    /// those of `replaced_with`. Keys that are expired on both sides are no logical change.
+    fn touch_watched_in_db(&mut self, emptied: usize, replaced_with: Option<usize>) {
+        let now = self.now_ms;
+        let dbs = &self.dbs;
+        for ((wdb, key), list) in self.watched.iter_mut() {
+            if *wdb != emptied {
                 continue;
             }
-            if self
-                .dbs
-                .get(*wdb)
-                .is_some_and(|d| d.entries.contains_key(key))
-            {
-                for c in list {
-                    c.dirty_cas.set(true);
+            let in_emptied = dbs[emptied].entries.contains_key(&key[..]);
+            let replacement = replaced_with.and_then(|r| dbs[r].entries.get(&key[..]));
+            if !in_emptied && replacement.is_none() {
+                continue;
+            }
+            let replacement_expired = replacement.is_some_and(|e| e.is_expired(now));
+            for w in list.iter_mut() {
+                if w.stale {
+                    if replacement.is_none() {
+                        w.stale = false;
+                        continue;
+                    }
+                    if replacement_expired {
+                        continue;
+                    }
+                } else if !in_emptied && replacement_expired {
+                    w.stale = true;
+                    continue;
                 }
+                w.client.dirty_cas.set(true);
             }
         }
     }
@@ -330,7 +381,7 @@ impl Server {
         {
             self.notify(notify::NEW, "new", key, db);
         }
-        self.dbs[db].insert(Bytes::copy_from_slice(key), value, expires_at, lru);
+        self.dbs[db].insert(super::key::Key::from(key), value, expires_at, lru);
     }
 
     /// Deletes a key; true if it existed (expired keys count as absent).

@@ -36,13 +36,12 @@ impl CommandIndex {
             by_ptr: HashMap::new(),
             by_name: HashMap::new(),
         };
-        for family in crate::server::commands::FAMILIES {
-            for spec in family.iter() {
-                let id = idx.push(spec, spec.name.to_string(), None);
-                for sub in spec.subcommands {
-                    let child = idx.push(sub, format!("{}|{}", spec.name, sub.name), Some(id));
-                    idx.cmds[id].children.push(child);
-                }
+        let mode = crate::server::commands::mode();
+        for spec in crate::server::commands::specs(mode) {
+            let id = idx.push(spec, spec.name.to_string(), None);
+            for sub in spec.subcommands {
+                let child = idx.push(sub, format!("{}|{}", spec.name, sub.name), Some(id));
+                idx.cmds[id].children.push(child);
             }
         }
         idx

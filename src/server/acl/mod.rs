@@ -3,9 +3,11 @@
 //! `user` / `requirepass` / `aclfile` configuration.
 
 pub mod cmdindex;
+pub mod describe;
 pub mod file;
 pub mod keyperm;
 pub mod log;
+pub mod redis_table;
 pub mod selector;
 pub mod sha256;
 pub mod user;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 
 use super::cmdindex::{self, CommandIndex};
+use super::describe::{self, RedisBits};
 use super::keyperm;
 use crate::server::command::{CommandSpec, acl as cat, flags};
 use crate::util::glob::glob_match;
@@ -114,6 +115,8 @@ pub struct Selector {
     future: bool,
     allowed: Vec<u64>,
     firstargs: BTreeMap<usize, Vec<Vec<u8>>>,
+    /// The same permissions over Redis's command table, for describing them as Redis does.
+    redis: RedisBits,
     /// Key patterns in the order added.
     pub keys: Vec<KeyPattern>,
     /// Channel patterns in the order added.
@@ -123,6 +126,20 @@ pub struct Selector {
 fn has_spaces(s: &[u8]) -> bool {
     s.iter()
         .any(|&c| c == 0 || c == b' ' || (b'\t'..=b'\r').contains(&c))
+}
+
+/// A command rule is valid when Redis's table or ours knows the command (commands vigil does
+/// not implement only change the Redis-side description); otherwise Redis's error wins.
+fn known_somewhere(
+    theirs: Result<(), RuleError>,
+    ours: Result<(), RuleError>,
+) -> Result<(), RuleError> {
+    match (theirs, ours) {
+        (Ok(()), Ok(()))
+        | (Ok(()), Err(RuleError::Unknown))
+        | (Err(RuleError::Unknown), Ok(())) => Ok(()),
+        (Err(e), _) | (Ok(()), Err(e)) => Err(e),
+    }
 }
 
 impl Selector {
@@ -137,6 +154,7 @@ impl Selector {
             future: false,
             allowed: vec![0; words],
             firstargs: BTreeMap::new(),
+            redis: RedisBits::default(),
             keys: Vec::new(),
             channels: Vec::new(),
         }
@@ -190,20 +208,7 @@ impl Selector {
         self.allcommands = allow;
         self.future = allow;
         self.firstargs.clear();
-    }
-
-    fn count_category(&self, idx: &CommandIndex, category: u64) -> (usize, usize) {
-        let (mut on, mut off) = (0, 0);
-        for id in 0..idx.len() {
-            if idx.cmds[id].categories & category != 0 {
-                if self.bit(id) {
-                    on += 1;
-                } else {
-                    off += 1;
-                }
-            }
-        }
-        (on, off)
+        self.redis.set_all(allow);
     }
 
     /// Applies one selector rule (keys, channels, commands).
@@ -244,11 +249,21 @@ impl Selector {
             let name = String::from_utf8_lossy(&op[2..]);
             let category = cat::by_name(&name).ok_or(RuleError::Unknown)?;
             self.set_category(idx, category, op[0] == b'+');
+            self.redis.set_category(category, op[0] == b'+');
         } else if op.first() == Some(&b'+') {
-            self.allow_command(idx, &op[1..])?;
+            let theirs = self.redis_allow(&op[1..]);
+            let ours = self.allow_command(idx, &op[1..]);
+            known_somewhere(theirs, ours)?;
         } else if op.first() == Some(&b'-') {
-            let id = idx.lookup(&op[1..]).ok_or(RuleError::Unknown)?;
-            self.change_perm(idx, id, false);
+            let theirs = describe::lookup(&op[1..]).ok_or(RuleError::Unknown);
+            if let Ok(id) = theirs {
+                self.redis.change_perm(id, false);
+            }
+            let ours = idx.lookup(&op[1..]).ok_or(RuleError::Unknown);
+            if let Ok(id) = ours {
+                self.change_perm(idx, id, false);
+            }
+            known_somewhere(theirs.map(|_| ()), ours.map(|_| ()))?;
         } else {
             return Err(RuleError::Syntax);
         }
@@ -295,6 +310,31 @@ impl Selector {
         Ok(())
     }
 
+    /// Redis's handling of `+name` on its own table: a command, a subcommand, or a first
+    /// argument of a command without subcommands.
+    fn redis_allow(&mut self, name: &[u8]) -> Result<(), RuleError> {
+        let Some(bar) = name.iter().rposition(|&c| c == b'|') else {
+            let id = describe::lookup(name).ok_or(RuleError::Unknown)?;
+            self.redis.change_perm(id, true);
+            return Ok(());
+        };
+        let (base, sub) = (&name[..bar], &name[bar + 1..]);
+        let id = describe::lookup(base).ok_or(RuleError::Unknown)?;
+        if describe::is_subcommand(id) {
+            return Err(RuleError::FirstArgOfSubcommand);
+        }
+        if sub.is_empty() {
+            return Err(RuleError::Syntax);
+        }
+        if describe::is_container(id) {
+            let sub_id = describe::lookup(name).ok_or(RuleError::Unknown)?;
+            self.redis.change_perm(sub_id, true);
+        } else {
+            self.redis.add_firstarg(id, sub);
+        }
+        Ok(())
+    }
+
     fn allow_command(&mut self, idx: &CommandIndex, name: &[u8]) -> Result<(), RuleError> {
         let Some(bar) = name.iter().rposition(|&c| c == b'|') else {
             let id = idx.lookup(name).ok_or(RuleError::Unknown)?;
@@ -325,67 +365,10 @@ impl Selector {
         Ok(())
     }
 
-    /// The command rules, rebuilt as Redis 7.0 does: `+@all`/`-@all`, then the categories that
-    /// best fit the allowed set, then single commands to fix the difference.
+    /// The command rules as Redis 7.0 describes them (computed over Redis's command table):
+    /// `+@all`/`-@all`, the categories that best fit the allowed set, then single commands.
     pub fn describe_commands(&self) -> String {
-        let idx = cmdindex::get();
-        let additive = !self.future;
-        let mut rules = String::new();
-        let mut fake = Selector::new(false, false);
-        if additive {
-            rules.push_str("-@all ");
-            fake.set_all(false);
-        } else {
-            rules.push_str("+@all ");
-            fake.set_all(true);
-        }
-        let mut temp = self.clone();
-        let mut applied = [false; 64];
-        loop {
-            let mut best: Option<(usize, u64)> = None;
-            let (mut mindiff, mut maxsame) = (usize::MAX, 0usize);
-            for (j, &(flag, _)) in cat::NAMES.iter().enumerate() {
-                if applied[j] {
-                    continue;
-                }
-                let (on, off) = temp.count_category(idx, flag);
-                let (diff, same) = if additive { (off, on) } else { (on, off) };
-                if same > diff && (diff < mindiff || (diff == mindiff && same > maxsame)) {
-                    best = Some((j, flag));
-                    mindiff = diff;
-                    maxsame = same;
-                }
-            }
-            let Some((j, flag)) = best else {
-                break;
-            };
-            fake.set_category(idx, flag, additive);
-            temp.set_category(idx, flag, !additive);
-            rules.push_str(if additive { "+@" } else { "-@" });
-            rules.push_str(cat::NAMES[j].1);
-            rules.push(' ');
-            applied[j] = true;
-        }
-        for id in 0..idx.len() {
-            let userbit = self.bit(id);
-            if userbit != fake.bit(id) {
-                rules.push(if userbit { '+' } else { '-' });
-                rules.push_str(&idx.cmds[id].fullname);
-                rules.push(' ');
-                fake.change_perm(idx, id, userbit);
-            }
-            if !userbit && let Some(args) = self.firstargs.get(&id) {
-                for a in args {
-                    rules.push('+');
-                    rules.push_str(&idx.cmds[id].fullname);
-                    rules.push('|');
-                    rules.push_str(&String::from_utf8_lossy(a));
-                    rules.push(' ');
-                }
-            }
-        }
-        rules.pop();
-        rules
+        self.redis.describe(self.future)
     }
 
     /// Key patterns as GETUSER shows them.

@@ -62,7 +62,7 @@ fn config_get(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
 
 fn config_set(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     if !a.len().is_multiple_of(2) {
-        return Reply::err("ERR wrong number of arguments for 'config|set' command");
+        return Reply::err("ERR syntax error");
     }
     let pairs: Vec<(Vec<u8>, Vec<u8>)> = a[2..]
         .chunks(2)
@@ -71,7 +71,10 @@ fn config_set(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     let before = ctx.srv.config.clone();
     match ctx.srv.config.set(&pairs) {
         Ok(changed) => match ctx.srv.apply_config_changes(&changed) {
-            Ok(()) => Reply::Ok,
+            Ok(()) => {
+                warn_not_supported(&changed);
+                Reply::Ok
+            }
             Err(e) => {
                 ctx.srv.config = before;
                 Reply::err(e)
@@ -81,10 +84,24 @@ fn config_set(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     }
 }
 
+/// Says in the log, not silently, when CONFIG SET changed a directive we keep but do not act on.
+fn warn_not_supported(changed: &[String]) {
+    for name in changed {
+        if crate::config::registry::lookup(name.as_bytes())
+            .is_some_and(|d| d.category == crate::config::Category::NotYetSupported)
+        {
+            tracing::warn!(
+                "CONFIG SET '{name}' is accepted but not supported yet by vigil: it has no effect"
+            );
+        }
+    }
+}
+
 fn config_rewrite(ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
     match ctx.srv.config.rewrite() {
         Ok(()) => {
-            tracing::info!("CONFIG REWRITE executed with success.");
+            // Redis logs this at warning level, so it shows whatever the loglevel.
+            tracing::warn!("CONFIG REWRITE executed with success.");
             Reply::Ok
         }
         Err(e) => Reply::err(e),

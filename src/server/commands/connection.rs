@@ -185,15 +185,21 @@ fn hello(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         ctx.client.name = if name.is_empty() { None } else { Some(name) };
     }
     ctx.client.shared.resp.set(proto);
-    Reply::Map(vec![
+    let mut fields = vec![
         (Reply::text("server"), Reply::text("redis")),
         (Reply::text("version"), Reply::text(REDIS_COMPAT_VERSION)),
         (Reply::text("proto"), Reply::Int(proto as i64)),
         (Reply::text("id"), Reply::Int(ctx.client.id() as i64)),
-        (Reply::text("mode"), Reply::text("standalone")),
-        (Reply::text("role"), Reply::text("master")),
-        (Reply::text("modules"), Reply::Array(vec![])),
-    ])
+    ];
+    // A sentinel reports its mode and, like Redis, no role.
+    if super::mode() == super::Mode::Sentinel {
+        fields.push((Reply::text("mode"), Reply::text("sentinel")));
+    } else {
+        fields.push((Reply::text("mode"), Reply::text("standalone")));
+        fields.push((Reply::text("role"), Reply::text("master")));
+    }
+    fields.push((Reply::text("modules"), Reply::Array(vec![])));
+    Reply::Map(fields)
 }
 
 fn reset(ctx: &mut Ctx, _a: &[Bytes]) -> Reply {

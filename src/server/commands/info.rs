@@ -115,7 +115,8 @@ pub fn bytes_to_human(n: u64) -> String {
     format!("{n}B")
 }
 
-fn render_section(ctx: &mut Ctx, name: &str, out: &mut String) {
+/// Appends one section by name (nothing for unknown names); the sentinel's INFO reuses it.
+pub fn render_section(ctx: &mut Ctx, name: &str, out: &mut String) {
     match name {
         "server" => server_section(ctx.srv, out),
         "clients" => clients_section(ctx, out),
@@ -153,7 +154,11 @@ fn server_section(srv: &Server, out: &mut String) {
     field(out, "redis_git_sha1", "00000000");
     field(out, "redis_git_dirty", 0);
     field(out, "redis_build_id", build_id());
-    field(out, "redis_mode", "standalone");
+    let mode = match super::mode() {
+        super::Mode::Sentinel => "sentinel",
+        super::Mode::Server => "standalone",
+    };
+    field(out, "redis_mode", mode);
     field(out, "os", procfs::os_description());
     field(out, "arch_bits", usize::BITS);
     field(out, "monotonic_clock", "POSIX clock_gettime");
@@ -395,7 +400,11 @@ fn memory_section(srv: &mut Server, out: &mut String) {
     field(out, "mem_fragmentation_bytes", m.rss as i64 - m.used as i64);
     field(out, "mem_not_counted_for_evict", 0);
     field(out, "mem_replication_backlog", srv.repl.buffer_memory());
-    field(out, "mem_total_replication_buffers", srv.repl.buffer_memory());
+    field(
+        out,
+        "mem_total_replication_buffers",
+        srv.repl.buffer_memory(),
+    );
     field(out, "mem_clients_slaves", 0);
     field(out, "mem_clients_normal", m.clients_normal);
     field(out, "mem_cluster_links", 0);
@@ -511,7 +520,11 @@ fn stats_section(srv: &Server, out: &mut String) {
     field(out, "total_net_input_bytes", st.net_input_bytes);
     field(out, "total_net_output_bytes", st.net_output_bytes);
     field(out, "total_net_repl_input_bytes", srv.repl.net_input_bytes);
-    field(out, "total_net_repl_output_bytes", srv.repl.net_output_bytes);
+    field(
+        out,
+        "total_net_repl_output_bytes",
+        srv.repl.net_output_bytes,
+    );
     field(
         out,
         "instantaneous_input_kbps",

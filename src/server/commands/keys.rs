@@ -7,6 +7,7 @@ use super::args;
 use crate::resp::Reply;
 use crate::server::command::{CommandSpec, acl, flags::*};
 use crate::server::db::Db;
+use crate::server::key::Key;
 use crate::server::notify;
 use crate::server::replication::propagate::{arg, int_arg};
 use crate::server::state::Ctx;
@@ -94,9 +95,6 @@ fn type_cmd(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
 /// Shared implementation of EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT.
 fn expire_generic(ctx: &mut Ctx, a: &[Bytes], unit_ms: i64, absolute: bool) -> Reply {
     let name = String::from_utf8_lossy(&a[0]).to_ascii_lowercase();
-    let Some(when) = crate::util::num::parse_i64(&a[2]) else {
-        return args::not_integer();
-    };
     let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
     for opt in &a[3..] {
         match args::lower(opt).as_str() {
@@ -118,6 +116,10 @@ fn expire_generic(ctx: &mut Ctx, a: &[Bytes], unit_ms: i64, absolute: bool) -> R
     if gt && lt {
         return Reply::err("ERR GT and LT options at the same time are not compatible");
     }
+    // Options are validated before the time, as Redis does.
+    let Some(when) = crate::util::num::parse_i64(&a[2]) else {
+        return args::not_integer();
+    };
     let invalid = || Reply::err(format!("ERR invalid expire time in '{name}' command"));
     let Some(mut at) = when.checked_mul(unit_ms) else {
         return invalid();
@@ -243,7 +245,12 @@ fn rename_generic(ctx: &mut Ctx, a: &[Bytes], nx: bool) -> Reply {
     let Some(entry) = ctx.srv.dbs[db].remove(src) else {
         return Reply::err("ERR no such key");
     };
-    ctx.srv.dbs[db].insert(args::own(dst), entry.value, entry.expires_at, entry.lru);
+    ctx.srv.dbs[db].insert(
+        Key::from(&dst[..]),
+        entry.value,
+        entry.expires_at,
+        entry.lru,
+    );
     ctx.modified(src, notify::GENERIC, "rename_from");
     ctx.modified(dst, notify::GENERIC, "rename_to");
     if nx { Reply::Int(1) } else { Reply::Ok }
@@ -266,7 +273,7 @@ fn keys(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         .entries
         .iter()
         .filter(|(k, e)| !e.is_expired(now) && (all || glob_match(pattern, k, false)))
-        .map(|(k, _)| Reply::Bulk(k.clone()))
+        .map(|(k, _)| Reply::Bulk(k.to_bytes()))
         .collect();
     Reply::Array(out)
 }
@@ -285,10 +292,7 @@ pub struct ScanOpts {
 
 /// Parses `cursor [MATCH pattern] [COUNT n] [TYPE t]` starting at `a[cursor_idx]`.
 pub fn parse_scan(a: &[Bytes], cursor_idx: usize, allow_type: bool) -> Result<ScanOpts, Reply> {
-    let cursor = std::str::from_utf8(&a[cursor_idx])
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-        .ok_or_else(|| Reply::err("ERR invalid cursor"))?;
+    let cursor = parse_cursor(&a[cursor_idx]).ok_or_else(|| Reply::err("ERR invalid cursor"))?;
     let mut opts = ScanOpts {
         cursor,
         pattern: None,
@@ -315,6 +319,30 @@ pub fn parse_scan(a: &[Bytes], cursor_idx: usize, allow_type: bool) -> Result<Sc
         i += 2;
     }
     Ok(opts)
+}
+
+/// Reads a cursor the way Redis does with `strtoul`: an optional sign, decimal digits, nothing
+/// after them (the text ends at a NUL byte, as C sees it); a leading space or a magnitude beyond
+/// 64 bits is invalid, a minus sign wraps ("-1" is 2^64-1) and the empty string is 0.
+fn parse_cursor(arg: &[u8]) -> Option<u64> {
+    let text = arg.split(|&b| b == 0).next().unwrap_or_default();
+    let (neg, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, text),
+    };
+    if digits.is_empty() {
+        // No number at all: strtoul leaves the end pointer at the start.
+        return text.is_empty().then_some(0);
+    }
+    let mut v: u64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    Some(if neg { v.wrapping_neg() } else { v })
 }
 
 /// Builds the `[cursor, [items...]]` reply.
@@ -346,7 +374,7 @@ fn scan(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         {
             return;
         }
-        found.push(Reply::Bulk(k.clone()));
+        found.push(Reply::Bulk(k.to_bytes()));
     });
     for k in expired {
         ctx.srv.delete_expired(db, &k);
@@ -366,7 +394,7 @@ fn randomkey(ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
             return Reply::Null;
         };
         if ctx.srv.exists(db, &key) {
-            return Reply::Bulk(key);
+            return Reply::Bulk(key.to_bytes());
         }
     }
     Reply::Null
@@ -395,7 +423,7 @@ fn move_cmd(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     let Some(e) = ctx.srv.dbs[src].remove(&a[1]) else {
         return Reply::Int(0);
     };
-    ctx.srv.dbs[dst].insert(args::own(&a[1]), e.value, e.expires_at, e.lru);
+    ctx.srv.dbs[dst].insert(Key::from(&a[1][..]), e.value, e.expires_at, e.lru);
     ctx.modified(&a[1], notify::GENERIC, "move_from");
     ctx.srv.signal_modified(dst, &a[1]);
     ctx.srv.notify(notify::GENERIC, "move_to", &a[1], dst);
@@ -466,6 +494,25 @@ pub fn drop_in_background(db: Db) {
         .spawn(move || drop(db));
 }
 
+/// Whether a flush frees memory in the background: only with ASYNC, or by default when
+/// `lazyfree-lazy-user-flush` is set, as in Redis. A synchronous flush has its memory back before
+/// the reply, so the very next write is not refused by maxmemory.
+fn flush_async(ctx: &Ctx, a: &[Bytes]) -> bool {
+    match a.get(1) {
+        Some(mode) => args::is(mode, "async"),
+        None => ctx.srv.config.value("lazyfree-lazy-user-flush").as_deref() == Some(b"yes"),
+    }
+}
+
+/// Frees a flushed database now or on a background thread.
+fn free_db(db: Db, background: bool) {
+    if background {
+        drop_in_background(db);
+    } else {
+        drop(db);
+    }
+}
+
 fn flushdb(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     if !flush_mode_ok(a) {
         return args::syntax_error();
@@ -473,11 +520,16 @@ fn flushdb(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     // Replicated even when the database was already empty.
     ctx.force_propagation(crate::server::replication::propagate::ALL);
     let db = ctx.db();
+    let background = flush_async(ctx, a);
     ctx.srv.signal_flushed(Some(db));
     let old = std::mem::take(&mut ctx.srv.dbs[db]);
     ctx.srv.dirty += old.len() as u64;
-    // A background save still needs the old table (point-in-time snapshot).
-    crate::server::persistence::rdb::snapshot::retire_db(ctx.srv, old);
+    if ctx.srv.rdb.bgsave.is_some() && old.snap.is_some() {
+        // A background save still needs the old table (point-in-time snapshot).
+        crate::server::persistence::rdb::snapshot::retire_db(ctx.srv, old);
+    } else {
+        free_db(old, background);
+    }
     Reply::Ok
 }
 
@@ -485,6 +537,7 @@ fn flushall(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     if !flush_mode_ok(a) {
         return args::syntax_error();
     }
+    let background = flush_async(ctx, a);
     ctx.force_propagation(crate::server::replication::propagate::ALL);
     ctx.srv.signal_flushed(None);
     // As Redis 7.0: a running background save is stopped, and with save points configured the
@@ -493,7 +546,7 @@ fn flushall(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     for i in 0..ctx.srv.dbs.len() {
         let old = std::mem::take(&mut ctx.srv.dbs[i]);
         ctx.srv.dirty += old.len() as u64;
-        drop_in_background(old);
+        free_db(old, background);
     }
     if !ctx.srv.config.save_points.is_empty() {
         let dirty = ctx.srv.dirty;
@@ -517,15 +570,12 @@ fn swapdb(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     }
     let (x, y) = (x as usize, y as usize);
     if x != y {
-        ctx.srv.signal_flushed(Some(x));
-        ctx.srv.signal_flushed(Some(y));
+        ctx.srv.signal_swapped(x, y);
         ctx.srv.dbs.swap(x, y);
-        ctx.srv.signal_flushed(Some(x));
-        ctx.srv.signal_flushed(Some(y));
         // Clients blocked on keys that now exist in the swapped databases may proceed.
         let waiting: Vec<_> = ctx.srv.blocking.waiters.keys().cloned().collect();
         for (db, key) in waiting {
-            if (db == x || db == y) && ctx.srv.dbs[db].entries.contains_key(&key) {
+            if (db == x || db == y) && ctx.srv.dbs[db].entries.contains_key(&key[..]) {
                 ctx.srv.blocking.ready.push((db, key));
             }
         }

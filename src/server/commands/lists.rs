@@ -814,106 +814,30 @@ mod tests {
         //! Runs commands against a `Server` in memory to observe what the network cannot show:
         //! keyspace events, wait queues, the dirty counter.
 
-        use std::cell::{Cell, RefCell};
-        use std::rc::Rc;
-
         use bytes::Bytes;
-        use tokio::sync::mpsc;
 
-        use crate::config::ServerConfig;
         use crate::resp::Reply;
-        use crate::server::client::{Client, ClientShared, Outbound};
-        use crate::server::state::Server;
-        use crate::server::{connection, dispatch};
+        use crate::server::commands::testkit::Harness;
+        use crate::server::connection;
 
-        type Conn = (Rc<RefCell<Client>>, mpsc::UnboundedReceiver<Outbound>);
-
-        fn server() -> Server {
-            let mut cfg = ServerConfig::default();
-            cfg.set(&[(b"notify-keyspace-events".to_vec(), b"KEA".to_vec())])
-                .expect("config");
-            Server::new(cfg).expect("server")
-        }
-
-        fn connect(srv: &mut Server) -> Conn {
-            let (tx, rx) = mpsc::unbounded_channel();
-            let shared = Rc::new(ClientShared {
-                id: srv.clients.next_id(),
-                tx,
-                resp: Cell::new(2),
-                queued_bytes: Cell::new(0),
-                dirty_cas: Cell::new(false),
-            });
-            let mut c = Client::new(
-                shared.clone(),
-                "127.0.0.1:1".into(),
-                "127.0.0.1:2".into(),
-                -1,
-                0,
-            );
-            c.authenticated = true;
-            let c = Rc::new(RefCell::new(c));
-            srv.clients.add(c.clone(), shared);
-            (c, rx)
-        }
-
-        fn run(srv: &mut Server, c: &Conn, args: &[&str]) -> Reply {
-            let args = args.iter().map(|s| Bytes::from(s.to_string())).collect();
-            dispatch::process(srv, &mut c.0.borrow_mut(), args)
-        }
-
-        /// A client listening to every keyevent channel.
-        fn listener(srv: &mut Server) -> Conn {
-            let conn = connect(srv);
-            let shared = conn.0.borrow().shared.clone();
-            srv.pubsub
-                .psubscribe(&Bytes::from_static(b"__keyevent@*"), &shared);
-            conn
-        }
-
-        /// Drains `(event, key)` pairs received by a listener.
-        fn events(l: &mut Conn) -> Vec<(String, String)> {
-            let mut out = Vec::new();
-            while let Ok(msg) = l.1.try_recv() {
-                if let Outbound::Send(Reply::Push(parts)) = msg
-                    && let [_, _, Reply::Bulk(chan), Reply::Bulk(key)] = &parts[..]
-                {
-                    let chan = String::from_utf8_lossy(chan);
-                    let event = chan.rsplit(':').next().unwrap_or_default().to_string();
-                    out.push((event, String::from_utf8_lossy(key).into_owned()));
-                }
-            }
-            out
-        }
-
-        fn ev(list: &[(&str, &str)]) -> Vec<(String, String)> {
-            list.iter()
-                .map(|(e, k)| (e.to_string(), k.to_string()))
-                .collect()
-        }
-
-        fn unblocked(c: &mut Conn) -> Option<Reply> {
-            match c.1.try_recv() {
-                Ok(Outbound::Unblocked(r)) => Some(r),
-                _ => None,
-            }
+        /// Expected keyevent notifications, as `Harness::events` reports them.
+        fn ev(list: &[(&str, &str)]) -> Vec<String> {
+            list.iter().map(|(e, k)| format!("{e} {k}")).collect()
         }
 
         #[test]
         fn keyspace_events() {
-            let mut srv = server();
-            let c = connect(&mut srv);
-            let mut l = listener(&mut srv);
-            run(&mut srv, &c, &["LPUSH", "a", "1", "2"]);
-            run(&mut srv, &c, &["RPUSH", "a", "3"]);
-            run(&mut srv, &c, &["LPUSHX", "none", "x"]);
-            run(&mut srv, &c, &["LINSERT", "a", "BEFORE", "3", "x"]);
-            run(&mut srv, &c, &["LINSERT", "a", "BEFORE", "zz", "x"]);
-            run(&mut srv, &c, &["LSET", "a", "0", "y"]);
-            run(&mut srv, &c, &["LREM", "a", "0", "zz"]);
-            run(&mut srv, &c, &["LREM", "a", "0", "x"]);
+            let mut h = Harness::new();
+            h.run(&["LPUSH", "a", "1", "2"]);
+            h.run(&["RPUSH", "a", "3"]);
+            h.run(&["LPUSHX", "none", "x"]);
+            h.run(&["LINSERT", "a", "BEFORE", "3", "x"]);
+            h.run(&["LINSERT", "a", "BEFORE", "zz", "x"]);
+            h.run(&["LSET", "a", "0", "y"]);
+            h.run(&["LREM", "a", "0", "zz"]);
+            h.run(&["LREM", "a", "0", "x"]);
             assert_eq!(
-                events(&mut l),
+                h.events(),
                 ev(&[
                     ("lpush", "a"),
                     ("rpush", "a"),
@@ -922,11 +846,11 @@ mod tests {
                     ("lrem", "a")
                 ])
             );
-            run(&mut srv, &c, &["LMOVE", "a", "b", "LEFT", "RIGHT"]);
-            run(&mut srv, &c, &["RPOPLPUSH", "a", "b"]);
-            run(&mut srv, &c, &["LMOVE", "a", "b", "RIGHT", "LEFT"]);
+            h.run(&["LMOVE", "a", "b", "LEFT", "RIGHT"]);
+            h.run(&["RPOPLPUSH", "a", "b"]);
+            h.run(&["LMOVE", "a", "b", "RIGHT", "LEFT"]);
             assert_eq!(
-                events(&mut l),
+                h.events(),
                 ev(&[
                     ("rpush", "b"),
                     ("lpop", "a"),
@@ -937,12 +861,12 @@ mod tests {
                     ("del", "a"),
                 ])
             );
-            run(&mut srv, &c, &["LTRIM", "b", "0", "-1"]);
-            run(&mut srv, &c, &["LPOP", "b"]);
-            run(&mut srv, &c, &["RPOP", "b", "1"]);
-            run(&mut srv, &c, &["LMPOP", "1", "b", "LEFT", "COUNT", "5"]);
+            h.run(&["LTRIM", "b", "0", "-1"]);
+            h.run(&["LPOP", "b"]);
+            h.run(&["RPOP", "b", "1"]);
+            h.run(&["LMPOP", "1", "b", "LEFT", "COUNT", "5"]);
             assert_eq!(
-                events(&mut l),
+                h.events(),
                 ev(&[
                     ("ltrim", "b"),
                     ("lpop", "b"),
@@ -951,12 +875,12 @@ mod tests {
                     ("del", "b")
                 ])
             );
-            run(&mut srv, &c, &["RPUSH", "t", "1"]);
-            run(&mut srv, &c, &["LTRIM", "t", "1", "0"]);
-            run(&mut srv, &c, &["RPUSH", "r", "1"]);
-            run(&mut srv, &c, &["LREM", "r", "0", "1"]);
+            h.run(&["RPUSH", "t", "1"]);
+            h.run(&["LTRIM", "t", "1", "0"]);
+            h.run(&["RPUSH", "r", "1"]);
+            h.run(&["LREM", "r", "0", "1"]);
             assert_eq!(
-                events(&mut l),
+                h.events(),
                 ev(&[
                     ("rpush", "t"),
                     ("ltrim", "t"),
@@ -970,78 +894,70 @@ mod tests {
 
         #[test]
         fn served_blocked_pop_emits_pop_events() {
-            let mut srv = server();
-            let c = connect(&mut srv);
-            let mut w = connect(&mut srv);
-            let mut l = listener(&mut srv);
+            let mut h = Harness::new();
+            let mut w = h.connect();
             assert_eq!(
-                run(&mut srv, &w, &["BLMOVE", "s", "d", "RIGHT", "LEFT", "0"]),
+                h.run_as(&w, &["BLMOVE", "s", "d", "RIGHT", "LEFT", "0"]),
                 Reply::None
             );
-            run(&mut srv, &c, &["RPUSH", "s", "v"]);
+            h.run(&["RPUSH", "s", "v"]);
+            assert_eq!(w.unblocked(), Some(Reply::Bulk(Bytes::from_static(b"v"))));
             assert_eq!(
-                unblocked(&mut w),
-                Some(Reply::Bulk(Bytes::from_static(b"v")))
-            );
-            assert_eq!(
-                events(&mut l),
+                h.events(),
                 ev(&[("rpush", "s"), ("lpush", "d"), ("rpop", "s"), ("del", "s")])
             );
         }
 
         #[test]
         fn disconnect_removes_waiter() {
-            let mut srv = server();
-            let a = connect(&mut srv);
-            let b = connect(&mut srv);
+            let mut h = Harness::new();
+            let a = h.connect();
             assert_eq!(
-                run(&mut srv, &a, &["BLPOP", "k", "k", "other", "0"]),
+                h.run_as(&a, &["BLPOP", "k", "k", "other", "0"]),
                 Reply::None
             );
             let key = (0usize, Bytes::from_static(b"k"));
-            assert_eq!(srv.blocking.waiters.get(&key).map(|q| q.len()), Some(1));
-            connection::disconnect(&mut srv, &mut a.0.borrow_mut());
-            assert!(srv.blocking.waiters.is_empty());
+            assert_eq!(h.srv.blocking.waiters.get(&key).map(|q| q.len()), Some(1));
+            connection::disconnect(&mut h.srv, &mut a.client.borrow_mut());
+            assert!(h.srv.blocking.waiters.is_empty());
             // The push is kept for later readers instead of going to the departed client.
-            run(&mut srv, &b, &["RPUSH", "k", "v"]);
-            assert_eq!(run(&mut srv, &b, &["LLEN", "k"]), Reply::Int(1));
+            h.run(&["RPUSH", "k", "v"]);
+            assert_eq!(h.run(&["LLEN", "k"]), Reply::Int(1));
         }
 
         #[test]
         fn fifo_and_requeue() {
-            let mut srv = server();
-            let c = connect(&mut srv);
-            let mut a = connect(&mut srv);
-            let mut b = connect(&mut srv);
-            run(&mut srv, &a, &["BLPOP", "k", "0"]);
-            run(&mut srv, &b, &["BLPOP", "k", "0"]);
-            run(&mut srv, &c, &["RPUSH", "k", "1"]);
+            let mut h = Harness::new();
+            let mut a = h.connect();
+            let mut b = h.connect();
+            h.run_as(&a, &["BLPOP", "k", "0"]);
+            h.run_as(&b, &["BLPOP", "k", "0"]);
+            h.run(&["RPUSH", "k", "1"]);
             let one = Reply::Array(vec![Reply::Bulk("k".into()), Reply::Bulk("1".into())]);
-            assert_eq!(unblocked(&mut a), Some(one));
-            assert_eq!(unblocked(&mut b), None);
-            assert!(b.0.borrow().blocked.is_some());
+            assert_eq!(a.unblocked(), Some(one));
+            assert_eq!(b.unblocked(), None);
+            assert!(b.client.borrow().blocked.is_some());
             // Touching the key without making it a non-empty list keeps B waiting.
-            run(&mut srv, &c, &["SET", "k", "x"]);
-            run(&mut srv, &c, &["DEL", "k"]);
-            assert_eq!(unblocked(&mut b), None);
-            run(&mut srv, &c, &["LPUSH", "k", "2"]);
+            h.run(&["SET", "k", "x"]);
+            h.run(&["DEL", "k"]);
+            assert_eq!(b.unblocked(), None);
+            h.run(&["LPUSH", "k", "2"]);
             let two = Reply::Array(vec![Reply::Bulk("k".into()), Reply::Bulk("2".into())]);
-            assert_eq!(unblocked(&mut b), Some(two));
-            assert!(srv.blocking.waiters.is_empty());
+            assert_eq!(b.unblocked(), Some(two));
+            assert!(h.srv.blocking.waiters.is_empty());
         }
 
         #[test]
         fn dirty_counts() {
-            let mut srv = server();
-            let c = connect(&mut srv);
-            let before = srv.dirty;
-            run(&mut srv, &c, &["RPUSH", "k", "a", "b", "c"]);
-            assert_eq!(srv.dirty - before, 3);
-            run(&mut srv, &c, &["LPOP", "k", "2"]);
-            assert_eq!(srv.dirty - before, 5);
-            run(&mut srv, &c, &["LPOP", "none"]);
-            run(&mut srv, &c, &["LREM", "k", "0", "zz"]);
-            assert_eq!(srv.dirty - before, 5);
+            let mut h = Harness::new();
+            let before = h.srv.dirty;
+            h.run(&["RPUSH", "k", "a", "b", "c"]);
+            assert_eq!(h.srv.dirty - before, 3);
+            h.run(&["LPOP", "k", "2"]);
+            assert_eq!(h.srv.dirty - before, 5);
+            h.run(&["LPOP", "none"]);
+            h.run(&["LREM", "k", "0", "zz"]);
+            assert_eq!(h.srv.dirty - before, 5);
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::resp::Reply;
 use crate::server::client::Client;
 use crate::server::command::{CommandSpec, acl, flags::*};
 use crate::server::dispatch;
-use crate::server::state::{Ctx, Server};
+use crate::server::state::{Ctx, Server, Watcher};
 
 /// The transaction command family.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -70,7 +70,7 @@ fn watched_key_expired(srv: &Server, c: &Client) -> bool {
         *existed
             && srv.dbs[*db]
                 .entries
-                .get(key)
+                .get(&key[..])
                 .is_some_and(|e| e.is_expired(srv.now_ms))
     })
 }
@@ -121,16 +121,18 @@ fn watch(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         {
             continue;
         }
-        let existed = ctx.srv.dbs[db]
-            .entries
-            .get(&key[..])
-            .is_some_and(|e| !e.is_expired(ctx.srv.now_ms));
+        let entry = ctx.srv.dbs[db].entries.get(&key[..]);
+        let existed = entry.is_some_and(|e| !e.is_expired(ctx.srv.now_ms));
+        let stale = entry.is_some() && !existed;
         let key = Bytes::copy_from_slice(key);
         ctx.srv
             .watched
             .entry((db, key.clone()))
             .or_default()
-            .push(ctx.client.shared.clone());
+            .push(Watcher {
+                client: ctx.client.shared.clone(),
+                stale,
+            });
         ctx.client.watched.push((db, key, existed));
     }
     Reply::Ok
@@ -147,7 +149,7 @@ pub fn unwatch_all(srv: &mut Server, c: &mut Client) {
     for (db, key, _) in c.watched.drain(..) {
         let k = (db, key);
         if let Some(list) = srv.watched.get_mut(&k) {
-            list.retain(|s| s.id != id);
+            list.retain(|w| w.client.id != id);
             if list.is_empty() {
                 srv.watched.remove(&k);
             }

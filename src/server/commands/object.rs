@@ -8,7 +8,7 @@ use bytes::Bytes;
 use super::args;
 use crate::config::{MaxmemoryPolicy, ServerConfig};
 use crate::resp::Reply;
-use crate::server::command::{CommandSpec, acl, flags::*};
+use crate::server::command::{CommandFn, CommandSpec, acl, flags::*};
 use crate::server::encoding::{EncodingLimits, encoding_of};
 use crate::server::evict;
 use crate::server::state::Ctx;
@@ -25,24 +25,18 @@ pub static COMMANDS: &[CommandSpec] = &[CommandSpec::container("object", SUBCOMM
 const KEYS_ACL: u64 = acl::KEYSPACE;
 
 static SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("encoding", 3, encoding)
-        .flags(READONLY)
-        .acl(KEYS_ACL)
-        .keys(2, 2, 1)
-        .doc(
-            "generic",
-            "2.2.3",
-            "Inspect the internal encoding of a Redis object",
-        ),
-    CommandSpec::new("freq", 3, freq)
-        .flags(READONLY)
-        .acl(KEYS_ACL)
-        .keys(2, 2, 1)
-        .doc(
-            "generic",
-            "4.0.0",
-            "Get the logarithmic access frequency counter of a Redis object",
-        ),
+    key_subcommand(
+        "encoding",
+        encoding,
+        "2.2.3",
+        "Inspect the internal encoding of a Redis object",
+    ),
+    key_subcommand(
+        "freq",
+        freq,
+        "4.0.0",
+        "Get the logarithmic access frequency counter of a Redis object",
+    ),
     CommandSpec::new("help", 2, help)
         .flags(LOADING | STALE)
         .acl(KEYS_ACL)
@@ -51,25 +45,33 @@ static SUBCOMMANDS: &[CommandSpec] = &[
             "6.2.0",
             "Show helpful text about the different subcommands",
         ),
-    CommandSpec::new("idletime", 3, idletime)
-        .flags(READONLY)
-        .acl(KEYS_ACL)
-        .keys(2, 2, 1)
-        .doc(
-            "generic",
-            "2.2.3",
-            "Get the time since a Redis object was last accessed",
-        ),
-    CommandSpec::new("refcount", 3, refcount)
-        .flags(READONLY)
-        .acl(KEYS_ACL)
-        .keys(2, 2, 1)
-        .doc(
-            "generic",
-            "2.2.3",
-            "Get the number of references to the value of the key",
-        ),
+    key_subcommand(
+        "idletime",
+        idletime,
+        "2.2.3",
+        "Get the time since a Redis object was last accessed",
+    ),
+    key_subcommand(
+        "refcount",
+        refcount,
+        "2.2.3",
+        "Get the number of references to the value of the key",
+    ),
 ];
+
+/// `OBJECT <subcommand> <key>`: read-only, one key at argument 2.
+const fn key_subcommand(
+    name: &'static str,
+    func: CommandFn,
+    since: &'static str,
+    summary: &'static str,
+) -> CommandSpec {
+    CommandSpec::new(name, 3, func)
+        .flags(READONLY)
+        .acl(KEYS_ACL)
+        .keys(2, 2, 1)
+        .doc("generic", since, summary)
+}
 
 /// Reference count Redis reports for objects shared across keys.
 pub const SHARED_REFCOUNT: i64 = i32::MAX as i64;
@@ -118,32 +120,43 @@ fn encoding(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
 }
 
 fn freq(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
-    let lfu = ctx.srv.config.maxmemory_policy.is_lfu();
     let decay = ctx.srv.config.lfu_decay_time;
-    let now = ctx.srv.now_ms;
-    let Some(e) = peek(ctx, &a[2]) else {
-        return Reply::Null;
-    };
-    if !lfu {
-        return Reply::err(
-            "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
-        );
+    match access_clock(
+        ctx,
+        &a[2],
+        true,
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+    ) {
+        Ok((lru, now)) => Reply::Int(evict::lfu_decayed(lru, now, decay) as i64),
+        Err(r) => r,
     }
-    Reply::Int(evict::lfu_decayed(e.lru, now, decay) as i64)
 }
 
 fn idletime(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
-    let lfu = ctx.srv.config.maxmemory_policy.is_lfu();
-    let now = ctx.srv.now_ms;
-    let Some(e) = peek(ctx, &a[2]) else {
-        return Reply::Null;
-    };
-    if lfu {
-        return Reply::err(
-            "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
-        );
+    match access_clock(
+        ctx,
+        &a[2],
+        false,
+        "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+    ) {
+        Ok((lru, now)) => Reply::Int((evict::idle_ms(lru, now) / 1000) as i64),
+        Err(r) => r,
     }
-    Reply::Int((evict::idle_ms(e.lru, now) / 1000) as i64)
+}
+
+/// The key's access clock and the current time, for FREQ (`lfu`: the policy must be LFU) and
+/// IDLETIME (it must not be): Err is null for a missing key, else `refusal` when the policy
+/// does not track what is asked.
+fn access_clock(ctx: &mut Ctx, key: &[u8], lfu: bool, refusal: &str) -> Result<(u32, i64), Reply> {
+    let policy_lfu = ctx.srv.config.maxmemory_policy.is_lfu();
+    let now = ctx.srv.now_ms;
+    let Some(e) = peek(ctx, key) else {
+        return Err(Reply::Null);
+    };
+    if policy_lfu != lfu {
+        return Err(Reply::err(refusal));
+    }
+    Ok((e.lru, now))
 }
 
 fn refcount(ctx: &mut Ctx, a: &[Bytes]) -> Reply {

@@ -1,42 +1,41 @@
 //! Pub/sub commands: SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH, PUBSUB.
 
+use std::collections::HashSet;
+
 use bytes::Bytes;
 
 use crate::resp::Reply;
-use crate::server::command::{CommandSpec, flags::*};
+use crate::server::client::Client;
+use crate::server::command::{CommandFn, CommandSpec, flags::*};
 use crate::server::state::Ctx;
 use crate::util::glob::glob_match;
 
 /// The pub/sub command family.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("subscribe", -2, subscribe)
-        .flags(PUBSUB | NOSCRIPT | LOADING | STALE | PUBSUB_CONTEXT)
-        .doc(
-            "pubsub",
-            "2.0.0",
-            "Listens for messages published to channels.",
-        ),
-    CommandSpec::new("unsubscribe", -1, unsubscribe)
-        .flags(PUBSUB | NOSCRIPT | LOADING | STALE | PUBSUB_CONTEXT)
-        .doc(
-            "pubsub",
-            "2.0.0",
-            "Stops listening to messages posted to channels.",
-        ),
-    CommandSpec::new("psubscribe", -2, psubscribe)
-        .flags(PUBSUB | NOSCRIPT | LOADING | STALE | PUBSUB_CONTEXT)
-        .doc(
-            "pubsub",
-            "2.0.0",
-            "Listens for messages published to channels that match one or more patterns.",
-        ),
-    CommandSpec::new("punsubscribe", -1, punsubscribe)
-        .flags(PUBSUB | NOSCRIPT | LOADING | STALE | PUBSUB_CONTEXT)
-        .doc(
-            "pubsub",
-            "2.0.0",
-            "Stops listening to messages published to channels that match one or more patterns.",
-        ),
+    subscription(
+        "subscribe",
+        -2,
+        subscribe,
+        "Listens for messages published to channels.",
+    ),
+    subscription(
+        "unsubscribe",
+        -1,
+        unsubscribe,
+        "Stops listening to messages posted to channels.",
+    ),
+    subscription(
+        "psubscribe",
+        -2,
+        psubscribe,
+        "Listens for messages published to channels that match one or more patterns.",
+    ),
+    subscription(
+        "punsubscribe",
+        -1,
+        punsubscribe,
+        "Stops listening to messages published to channels that match one or more patterns.",
+    ),
     CommandSpec::new("publish", 3, publish)
         .flags(PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE)
         .doc("pubsub", "2.0.0", "Posts a message to a channel."),
@@ -47,34 +46,67 @@ pub static COMMANDS: &[CommandSpec] = &[
     ),
 ];
 
+/// The (P)(UN)SUBSCRIBE commands share flags (usable in the subscribed context) and history.
+const fn subscription(
+    name: &'static str,
+    arity: i32,
+    func: CommandFn,
+    summary: &'static str,
+) -> CommandSpec {
+    CommandSpec::new(name, arity, func)
+        .flags(PUBSUB | NOSCRIPT | LOADING | STALE | PUBSUB_CONTEXT)
+        .doc("pubsub", "2.0.0", summary)
+}
+
+/// PUBSUB's introspection subcommands share their flags.
+const fn introspection(
+    name: &'static str,
+    arity: i32,
+    func: CommandFn,
+    since: &'static str,
+    summary: &'static str,
+) -> CommandSpec {
+    CommandSpec::new(name, arity, func)
+        .flags(PUBSUB | LOADING | STALE)
+        .doc("pubsub", since, summary)
+}
+
 static PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("channels", -2, pubsub_channels)
-        .flags(PUBSUB | LOADING | STALE)
-        .doc("pubsub", "2.8.0", "Returns the active channels."),
-    CommandSpec::new("numsub", -2, pubsub_numsub)
-        .flags(PUBSUB | LOADING | STALE)
-        .doc(
-            "pubsub",
-            "2.8.0",
-            "Returns a count of subscribers to channels.",
-        ),
-    CommandSpec::new("numpat", 2, pubsub_numpat)
-        .flags(PUBSUB | LOADING | STALE)
-        .doc(
-            "pubsub",
-            "2.8.0",
-            "Returns a count of unique pattern subscriptions.",
-        ),
-    CommandSpec::new("shardchannels", -2, pubsub_shardchannels)
-        .flags(PUBSUB | LOADING | STALE)
-        .doc("pubsub", "7.0.0", "Returns the active shard channels."),
-    CommandSpec::new("shardnumsub", -2, pubsub_shardnumsub)
-        .flags(PUBSUB | LOADING | STALE)
-        .doc(
-            "pubsub",
-            "7.0.0",
-            "Returns the count of subscribers of shard channels.",
-        ),
+    introspection(
+        "channels",
+        -2,
+        pubsub_channels,
+        "2.8.0",
+        "Returns the active channels.",
+    ),
+    introspection(
+        "numsub",
+        -2,
+        pubsub_numsub,
+        "2.8.0",
+        "Returns a count of subscribers to channels.",
+    ),
+    introspection(
+        "numpat",
+        2,
+        pubsub_numpat,
+        "2.8.0",
+        "Returns a count of unique pattern subscriptions.",
+    ),
+    introspection(
+        "shardchannels",
+        -2,
+        pubsub_shardchannels,
+        "7.0.0",
+        "Returns the active shard channels.",
+    ),
+    introspection(
+        "shardnumsub",
+        -2,
+        pubsub_shardnumsub,
+        "7.0.0",
+        "Returns the count of subscribers of shard channels.",
+    ),
     CommandSpec::new("help", 2, pubsub_help)
         .flags(LOADING | STALE)
         .doc(
@@ -92,88 +124,78 @@ fn confirm(kind: &'static [u8], name: Option<Bytes>, count: usize) -> Reply {
     ])
 }
 
-fn subscribe(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
-    if ctx.client.in_exec && ctx.client.resp() < 3 {
-        return Reply::err("ERR SUBSCRIBE isn't allowed for a DENY BLOCKING client");
-    }
-    let mut out = Vec::new();
-    for ch in &a[1..] {
-        let ch = Bytes::copy_from_slice(ch);
-        if ctx.client.channels.insert(ch.clone()) {
-            ctx.srv.pubsub.subscribe(&ch, &ctx.client.shared);
+/// Channel or pattern subscriptions: the commands for both follow the same steps on different
+/// sets (the client's own and the server's registry) with different reply names.
+#[derive(Clone, Copy)]
+enum Kind {
+    Channel,
+    Pattern,
+}
+
+impl Kind {
+    /// The client's subscriptions of this kind.
+    fn of(self, client: &mut Client) -> &mut HashSet<Bytes> {
+        match self {
+            Kind::Channel => &mut client.channels,
+            Kind::Pattern => &mut client.patterns,
         }
-        out.push(confirm(
-            b"subscribe",
-            Some(ch),
-            ctx.client.subscription_count(),
-        ));
     }
-    Reply::Many(out)
+}
+
+fn subscribe(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
+    add(ctx, a, Kind::Channel, b"subscribe")
 }
 
 fn unsubscribe(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
-    let targets: Vec<Bytes> = if a.len() > 1 {
-        a[1..].to_vec()
-    } else {
-        ctx.client.channels.iter().cloned().collect()
-    };
-    if targets.is_empty() {
-        return confirm(b"unsubscribe", None, ctx.client.subscription_count());
-    }
-    let id = ctx.client.id();
-    let mut out = Vec::new();
-    for ch in targets {
-        if ctx.client.channels.remove(&ch) {
-            ctx.srv.pubsub.unsubscribe(&ch, id);
-        }
-        out.push(confirm(
-            b"unsubscribe",
-            Some(ch),
-            ctx.client.subscription_count(),
-        ));
-    }
-    Reply::Many(out)
+    remove(ctx, a, Kind::Channel, b"unsubscribe")
 }
 
 fn psubscribe(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
-    if ctx.client.in_exec && ctx.client.resp() < 3 {
-        return Reply::err("ERR PSUBSCRIBE isn't allowed for a DENY BLOCKING client");
-    }
+    add(ctx, a, Kind::Pattern, b"psubscribe")
+}
+
+fn punsubscribe(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
+    remove(ctx, a, Kind::Pattern, b"punsubscribe")
+}
+
+/// (P)SUBSCRIBE: one confirmation per name, counting every subscription of the client.
+fn add(ctx: &mut Ctx, a: &[Bytes], kind: Kind, verb: &'static [u8]) -> Reply {
     let mut out = Vec::new();
-    for p in &a[1..] {
-        let p = Bytes::copy_from_slice(p);
-        if ctx.client.patterns.insert(p.clone()) {
-            ctx.srv.pubsub.psubscribe(&p, &ctx.client.shared);
+    for name in &a[1..] {
+        let name = Bytes::copy_from_slice(name);
+        if kind.of(ctx.client).insert(name.clone()) {
+            let who = &ctx.client.shared;
+            match kind {
+                Kind::Channel => ctx.srv.pubsub.subscribe(&name, who),
+                Kind::Pattern => ctx.srv.pubsub.psubscribe(&name, who),
+            };
         }
-        out.push(confirm(
-            b"psubscribe",
-            Some(p),
-            ctx.client.subscription_count(),
-        ));
+        out.push(confirm(verb, Some(name), ctx.client.subscription_count()));
     }
     Reply::Many(out)
 }
 
-fn punsubscribe(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
+/// (P)UNSUBSCRIBE: the names given, or every subscription of that kind; with none at all, a
+/// single confirmation with a null name.
+fn remove(ctx: &mut Ctx, a: &[Bytes], kind: Kind, verb: &'static [u8]) -> Reply {
     let targets: Vec<Bytes> = if a.len() > 1 {
         a[1..].to_vec()
     } else {
-        ctx.client.patterns.iter().cloned().collect()
+        kind.of(ctx.client).iter().cloned().collect()
     };
     if targets.is_empty() {
-        return confirm(b"punsubscribe", None, ctx.client.subscription_count());
+        return confirm(verb, None, ctx.client.subscription_count());
     }
     let id = ctx.client.id();
     let mut out = Vec::new();
-    for p in targets {
-        if ctx.client.patterns.remove(&p) {
-            ctx.srv.pubsub.punsubscribe(&p, id);
+    for name in targets {
+        if kind.of(ctx.client).remove(&name) {
+            match kind {
+                Kind::Channel => ctx.srv.pubsub.unsubscribe(&name, id),
+                Kind::Pattern => ctx.srv.pubsub.punsubscribe(&name, id),
+            };
         }
-        out.push(confirm(
-            b"punsubscribe",
-            Some(p),
-            ctx.client.subscription_count(),
-        ));
+        out.push(confirm(verb, Some(name), ctx.client.subscription_count()));
     }
     Reply::Many(out)
 }
@@ -188,7 +210,10 @@ fn publish(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
 
 fn pubsub_channels(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     if a.len() > 3 {
-        return Reply::err("ERR wrong number of arguments for 'pubsub|channels' command");
+        return Reply::err(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
+            crate::server::dispatch::sanitize(&a[1], 128)
+        ));
     }
     let pat = a.get(2);
     Reply::Array(

@@ -28,7 +28,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         ),
     CommandSpec::new("lastsave", 1, lastsave)
         .flags(LOADING | STALE | FAST)
-        .acl(acl::DANGEROUS)
+        .acl(acl::ADMIN | acl::DANGEROUS)
         .doc(
             "server",
             "1.0.0",

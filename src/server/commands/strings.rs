@@ -67,54 +67,45 @@ fn get(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     }
 }
 
-/// Parsed SET options.
-struct SetOpts {
+/// Options of SET and GETEX, parsed the way Redis's `parseExtendedStringArgumentsOrReply` does:
+/// an option may repeat (the last value wins) but conflicting ones are a syntax error.
+#[derive(Default)]
+struct ExtOpts {
     nx: bool,
     xx: bool,
     get: bool,
     keepttl: bool,
-    expires_at: i64,
-    /// The expiry was given as PXAT (already absolute milliseconds).
-    pxat: bool,
+    persist: bool,
+    /// EX/PX/EXAT/PXAT keyword (lower case) and its unvalidated value.
+    expire: Option<(&'static str, Bytes)>,
 }
 
-fn parse_set_opts(ctx: &Ctx, a: &[Bytes]) -> Result<SetOpts, Reply> {
-    let mut o = SetOpts {
-        nx: false,
-        xx: false,
-        get: false,
-        keepttl: false,
-        expires_at: NO_EXPIRE,
-        pxat: false,
-    };
-    let mut expire_seen = false;
-    let mut i = 3;
+/// Parses `a[start..]`; `is_set` selects SET's options, otherwise GETEX's.
+fn parse_ext_opts(a: &[Bytes], start: usize, is_set: bool) -> Result<ExtOpts, Reply> {
+    let mut o = ExtOpts::default();
+    let mut i = start;
     while i < a.len() {
         let opt = args::lower(&a[i]);
         let next = a.get(i + 1);
+        let expire_kind = o.expire.as_ref().map(|(k, _)| *k);
+        let other_expire = |kind: &str| expire_kind.is_some_and(|k| k != kind);
         match opt.as_str() {
-            "nx" if !o.xx => o.nx = true,
-            "xx" if !o.nx => o.xx = true,
-            "get" => o.get = true,
-            "keepttl" if !expire_seen => {
-                o.keepttl = true;
-                expire_seen = true;
-            }
-            "ex" | "px" | "exat" | "pxat" if !expire_seen && next.is_some() => {
-                let v = args::int(next.map(|b| b.as_ref()).unwrap_or_default())?;
-                let invalid = || Reply::err("ERR invalid expire time in 'set' command");
-                if v <= 0 {
-                    return Err(invalid());
-                }
-                let at = match opt.as_str() {
-                    "ex" => v.checked_mul(1000).and_then(|ms| ms.checked_add(ctx.now())),
-                    "px" => v.checked_add(ctx.now()),
-                    "exat" => v.checked_mul(1000),
-                    _ => Some(v),
+            "nx" if is_set && !o.xx => o.nx = true,
+            "xx" if is_set && !o.nx => o.xx = true,
+            "get" if is_set => o.get = true,
+            "keepttl" if is_set && expire_kind.is_none() => o.keepttl = true,
+            "persist" if !is_set && expire_kind.is_none() => o.persist = true,
+            "ex" | "px" | "exat" | "pxat" if !o.keepttl && !o.persist => {
+                let kind = match opt.as_str() {
+                    "ex" => "ex",
+                    "px" => "px",
+                    "exat" => "exat",
+                    _ => "pxat",
                 };
-                o.expires_at = at.ok_or_else(invalid)?;
-                o.pxat = opt == "pxat";
-                expire_seen = true;
+                let Some(v) = next.filter(|_| !other_expire(kind)) else {
+                    return Err(args::syntax_error());
+                };
+                o.expire = Some((kind, v.clone()));
                 i += 1;
             }
             _ => return Err(args::syntax_error()),
@@ -124,16 +115,42 @@ fn parse_set_opts(ctx: &Ctx, a: &[Bytes]) -> Result<SetOpts, Reply> {
     Ok(o)
 }
 
+/// Absolute expiry in Unix ms for a parsed EX/PX/EXAT/PXAT value, with Redis's checks.
+fn expire_at_ms(kind: &str, value: &[u8], now: i64, cmd: &str) -> Result<i64, Reply> {
+    let v = args::int(value)?;
+    let invalid = || Reply::err(format!("ERR invalid expire time in '{cmd}' command"));
+    if v <= 0 {
+        return Err(invalid());
+    }
+    let ms = if kind == "ex" || kind == "exat" {
+        v.checked_mul(1000).ok_or_else(invalid)?
+    } else {
+        v
+    };
+    if kind == "ex" || kind == "px" {
+        ms.checked_add(now).ok_or_else(invalid)
+    } else {
+        Ok(ms)
+    }
+}
+
 fn set(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
-    let o = match parse_set_opts(ctx, a) {
+    let o = match parse_ext_opts(a, 3, true) {
         Ok(o) => o,
         Err(e) => return e,
+    };
+    let expires_at = match &o.expire {
+        Some((kind, v)) => match expire_at_ms(kind, v, ctx.now(), "set") {
+            Ok(at) => at,
+            Err(e) => return e,
+        },
+        None => NO_EXPIRE,
     };
     let key = &a[1];
     let (old, old_ttl) = match ctx.write(key) {
         None => (None, NO_EXPIRE),
         Some(e) => match &e.value {
-            Value::Str(s) => (Some(Some(s.clone())), e.expires_at),
+            Value::Str(s) => (Some(o.get.then(|| s.clone())), e.expires_at),
             _ if o.get => return wrongtype(),
             _ => (Some(None), e.expires_at),
         },
@@ -146,22 +163,23 @@ fn set(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     if (o.nx && exists) || (o.xx && !exists) {
         return if o.get { get_reply() } else { Reply::Null };
     }
-    let ttl = if o.keepttl { old_ttl } else { o.expires_at };
+    let ttl = if o.keepttl { old_ttl } else { expires_at };
     let db = ctx.db();
     ctx.srv.store(db, key, Value::Str(a[2].to_vec()), ttl);
     ctx.modified(key, notify::STRING, "set");
     if ttl != NO_EXPIRE && !o.keepttl {
         ctx.srv.notify(notify::GENERIC, "expire", key, db);
     }
-    let has_expire = o.expires_at != NO_EXPIRE;
-    if has_expire && !o.pxat {
+    let has_expire = expires_at != NO_EXPIRE;
+    let pxat = matches!(&o.expire, Some((kind, _)) if *kind == "pxat");
+    if has_expire && !pxat {
         // Relative TTLs travel as an absolute time, so replicas and the AOF agree.
         ctx.propagate_as(vec![
             arg("SET"),
             a[1].clone(),
             a[2].clone(),
             arg("PXAT"),
-            int_arg(o.expires_at),
+            int_arg(expires_at),
         ]);
     } else if o.get && !has_expire {
         let without_get = a
@@ -243,60 +261,41 @@ fn getdel(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
 }
 
 fn getex(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
-    let now = ctx.now();
-    let mut new_ttl: Option<i64> = None;
-    let mut absolute = false;
-    let mut pxat = false;
-    let mut i = 2;
-    while i < a.len() {
-        let opt = args::lower(&a[i]);
-        match opt.as_str() {
-            "persist" if new_ttl.is_none() => new_ttl = Some(NO_EXPIRE),
-            "ex" | "px" | "exat" | "pxat" if new_ttl.is_none() && i + 1 < a.len() => {
-                let v = match args::int(&a[i + 1]) {
-                    Ok(v) => v,
-                    Err(e) => return e,
-                };
-                let at = if v <= 0 {
-                    None
-                } else {
-                    match opt.as_str() {
-                        "ex" => v.checked_mul(1000).and_then(|x| x.checked_add(now)),
-                        "px" => v.checked_add(now),
-                        "exat" => v.checked_mul(1000),
-                        _ => Some(v),
-                    }
-                };
-                let Some(at) = at else {
-                    return Reply::err("ERR invalid expire time in 'getex' command");
-                };
-                new_ttl = Some(at);
-                absolute = opt == "exat" || opt == "pxat";
-                pxat = opt == "pxat";
-                i += 1;
-            }
-            _ => return args::syntax_error(),
-        }
-        i += 1;
-    }
+    let o = match parse_ext_opts(a, 2, false) {
+        Ok(o) => o,
+        Err(e) => return e,
+    };
     let val = match ctx.read_str(&a[1]) {
         Ok(Some(v)) => Reply::bulk(v),
         Ok(None) => return Reply::Null,
         Err(e) => return e,
     };
+    // As in Redis, the expire value is only validated once the key is known to exist.
+    let now = ctx.now();
+    let new_ttl = match &o.expire {
+        Some((kind, v)) => match expire_at_ms(kind, v, now, "getex") {
+            Ok(at) => Some(at),
+            Err(e) => return e,
+        },
+        None if o.persist => Some(NO_EXPIRE),
+        None => None,
+    };
     let db = ctx.db();
+    let persist = new_ttl == Some(NO_EXPIRE);
+    let absolute = matches!(&o.expire, Some((kind, _)) if *kind == "exat" || *kind == "pxat");
+    let pxat = matches!(&o.expire, Some((kind, _)) if *kind == "pxat");
     match new_ttl {
-        Some(NO_EXPIRE)
-            if ctx.srv.dbs[db]
+        _ if persist => {
+            let volatile = ctx.srv.dbs[db]
                 .entries
                 .get(&a[1][..])
-                .is_some_and(|e| e.has_expire()) =>
-        {
-            ctx.srv.dbs[db].set_expire(&a[1], NO_EXPIRE);
-            ctx.modified(&a[1], notify::GENERIC, "persist");
-            ctx.propagate_as(vec![arg("PERSIST"), a[1].clone()]);
+                .is_some_and(|e| e.has_expire());
+            if volatile {
+                ctx.srv.dbs[db].set_expire(&a[1], NO_EXPIRE);
+                ctx.modified(&a[1], notify::GENERIC, "persist");
+                ctx.propagate_as(vec![arg("PERSIST"), a[1].clone()]);
+            }
         }
-        Some(NO_EXPIRE) => {}
         Some(at) if absolute && at <= now && !ctx.srv.repl.is_replica() => {
             ctx.delete(&a[1]);
             ctx.modified(&a[1], notify::GENERIC, "del");
@@ -359,27 +358,30 @@ fn msetnx(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
 
 /// Adds `delta` to the integer stored at `key`, keeping its TTL.
 fn incr_by(ctx: &mut Ctx, key: &[u8], delta: i64) -> Reply {
-    let current = match ctx.write_str(key) {
-        Ok(Some(v)) => match crate::util::num::parse_i64(v) {
-            Some(n) => Some(n),
-            None => return args::not_integer(),
-        },
-        Ok(None) => None,
+    let overflow = || Reply::err("ERR increment or decrement would overflow");
+    // One lookup: the counter is rewritten in place in its existing buffer.
+    let new = match ctx.write_str(key) {
+        Ok(Some(v)) => {
+            let Some(n) = crate::util::num::parse_i64(v) else {
+                return args::not_integer();
+            };
+            let Some(new) = n.checked_add(delta) else {
+                return overflow();
+            };
+            v.clear();
+            crate::util::num::write_i64(v, new);
+            new
+        }
+        Ok(None) => {
+            let mut text = Vec::with_capacity(20);
+            crate::util::num::write_i64(&mut text, delta);
+            ctx.store(key, Value::Str(text));
+            delta
+        }
         Err(e) => return e,
     };
-    let Some(new) = current.unwrap_or(0).checked_add(delta) else {
-        return Reply::err("ERR increment or decrement would overflow");
-    };
-    let text = new.to_string().into_bytes();
-    match ctx.write_str(key) {
-        Ok(Some(v)) => *v = text,
-        _ => ctx.store(key, Value::Str(text)),
-    }
-    ctx.modified(
-        key,
-        notify::STRING,
-        if delta >= 0 { "incrby" } else { "decrby" },
-    );
+    // Redis names the event "incrby" for INCR, DECR, INCRBY and DECRBY alike.
+    ctx.modified(key, notify::STRING, "incrby");
     Reply::Int(new)
 }
 
@@ -411,19 +413,22 @@ fn incrbyfloat(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         Ok(d) => d,
         Err(e) => return e,
     };
-    let current = match ctx.write_str(&a[1]) {
+    let (current, current_text) = match ctx.write_str(&a[1]) {
         Ok(Some(v)) => match crate::util::num::parse_f64(v) {
-            Some(n) => n,
+            Some(n) => (n, v.clone()),
             None => return Reply::err("ERR value is not a valid float"),
         },
-        Ok(None) => 0.0,
+        Ok(None) => (0.0, b"0".to_vec()),
         Err(e) => return e,
     };
     let new = current + delta;
     if !new.is_finite() {
         return Reply::err("ERR increment would produce NaN or Infinity");
     }
-    let text = crate::util::num::format_long_double(new).into_bytes();
+    // Redis adds in long double and prints with %.17Lf; emulate that, else fall back to f64.
+    let text = crate::util::ld80::incr_by_float(&current_text, &a[2])
+        .unwrap_or_else(|| crate::util::num::format_long_double(new))
+        .into_bytes();
     match ctx.write_str(&a[1]) {
         Ok(Some(v)) => *v = text.clone(),
         _ => ctx.store(&a[1], Value::Str(text.clone())),
@@ -474,10 +479,14 @@ fn getrange(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     if start < 0 && end < 0 && start > end {
         return Reply::Bulk(Bytes::new());
     }
-    match args::range(start, end, v.len()) {
-        Some((s, e)) => Reply::bulk(&v[s..=e]),
-        None => Reply::Bulk(Bytes::new()),
+    // Redis clamps both ends into the string (so `0 -100` is the first byte), unlike LRANGE.
+    let len = v.len() as i64;
+    let clamp = |i: i64| if i < 0 { (len + i).max(0) } else { i };
+    let (start, end) = (clamp(start), clamp(end).min(len - 1));
+    if len == 0 || start > end {
+        return Reply::Bulk(Bytes::new());
     }
+    Reply::bulk(&v[start as usize..=end as usize])
 }
 
 fn setrange(ctx: &mut Ctx, a: &[Bytes]) -> Reply {

@@ -1,7 +1,7 @@
 //! In-process harness for unit tests of command families: a real `Server` and client, requests
 //! run through the dispatcher, and keyspace notifications captured without a network.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use bytes::Bytes;
@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 
 use crate::config::ServerConfig;
 use crate::resp::Reply;
-use crate::server::client::{Client, ClientShared, Outbound};
+use crate::server::client::{Client, ClientId, ClientShared, Outbound};
 use crate::server::dispatch;
 use crate::server::state::Server;
 
@@ -35,23 +35,11 @@ impl Harness {
         let _ = config.set(&[(b"notify-keyspace-events".to_vec(), b"KEA".to_vec())]);
         let mut srv = Server::new(config).expect("server state");
         let (tx, rx) = mpsc::unbounded_channel();
-        let listener = Rc::new(ClientShared {
-            id: 1_000_000,
-            tx,
-            resp: Cell::new(2),
-            queued_bytes: Cell::new(0),
-            dirty_cas: Cell::new(false),
-        });
+        let listener = client_shared(1_000_000, tx);
         srv.pubsub
             .psubscribe(&Bytes::from_static(b"__key*__:*"), &listener);
         let (tx, _rx) = mpsc::unbounded_channel();
-        let shared = Rc::new(ClientShared {
-            id: 1,
-            tx,
-            resp: Cell::new(2),
-            queued_bytes: Cell::new(0),
-            dirty_cas: Cell::new(false),
-        });
+        let shared = client_shared(srv.clients.next_id(), tx);
         let mut client = Client::new(shared, "127.0.0.1:1".into(), "127.0.0.1:2".into(), 1, 0);
         client.authenticated = true;
         Harness {
@@ -61,13 +49,32 @@ impl Harness {
         }
     }
 
+    /// Another authenticated client, registered with the server like a network connection
+    /// (blocking commands and disconnects need that).
+    pub fn connect(&mut self) -> Peer {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let shared = client_shared(self.srv.clients.next_id(), tx);
+        let mut c = Client::new(
+            shared.clone(),
+            "127.0.0.1:1".into(),
+            "127.0.0.1:2".into(),
+            -1,
+            0,
+        );
+        c.authenticated = true;
+        let client = Rc::new(RefCell::new(c));
+        self.srv.clients.add(client.clone(), shared);
+        Peer { client, rx }
+    }
+
+    /// Runs one command given as words, as `peer`.
+    pub fn run_as(&mut self, peer: &Peer, words: &[&str]) -> Reply {
+        dispatch::process(&mut self.srv, &mut peer.client.borrow_mut(), request(words))
+    }
+
     /// Runs one command given as words.
     pub fn run(&mut self, words: &[&str]) -> Reply {
-        let args = words
-            .iter()
-            .map(|w| Bytes::copy_from_slice(w.as_bytes()))
-            .collect();
-        dispatch::process(&mut self.srv, &mut self.client, args)
+        dispatch::process(&mut self.srv, &mut self.client, request(words))
     }
 
     /// Keyevent notifications since the last call, as `event key` strings.
@@ -87,4 +94,38 @@ impl Harness {
         }
         out
     }
+}
+
+/// A client made by `Harness::connect`, with the receiving end of what the server sends it.
+pub struct Peer {
+    /// The client, as the server's registry holds it.
+    pub client: Rc<RefCell<Client>>,
+    rx: mpsc::UnboundedReceiver<Outbound>,
+}
+
+impl Peer {
+    /// The reply to a blocked command, once the server has served or timed it out.
+    pub fn unblocked(&mut self) -> Option<Reply> {
+        match self.rx.try_recv() {
+            Ok(Outbound::Unblocked(r)) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+fn client_shared(id: ClientId, tx: mpsc::UnboundedSender<Outbound>) -> Rc<ClientShared> {
+    Rc::new(ClientShared {
+        id,
+        tx,
+        resp: Cell::new(2),
+        queued_bytes: Cell::new(0),
+        dirty_cas: Cell::new(false),
+    })
+}
+
+fn request(words: &[&str]) -> Vec<Bytes> {
+    words
+        .iter()
+        .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+        .collect()
 }

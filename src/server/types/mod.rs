@@ -1,2 +1,3 @@
 //! Data structures behind the value types.
+pub mod hll;
 pub mod zset;

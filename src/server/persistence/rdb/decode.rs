@@ -586,7 +586,9 @@ pub fn load<R: Read>(
             continue;
         }
         let lru = opts.lru.value(opts.now_ms, id, fr);
-        if let Err(key) = dbs[db].insert_new(Bytes::from(key), value, exp, lru) {
+        if let Err(key) =
+            dbs[db].insert_new(crate::server::key::Key::from(&key[..]), value, exp, lru)
+        {
             return Err(r.err(format!(
                 "duplicated key '{}' in DB {db}",
                 String::from_utf8_lossy(&key)

@@ -23,6 +23,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
+use crate::server::key::Key;
+
 use super::encode::{self, Encoder, SaveOptions, Span};
 use super::save;
 use crate::server::connection::SharedServer;
@@ -51,7 +53,7 @@ pub struct DbSnap {
     /// Entries at indexes below this have not been visited by the driver yet.
     pub cursor: usize,
     /// Keys already written (or moved below the cursor after being written).
-    written: FastSet<Bytes>,
+    written: FastSet<Key>,
     /// Records produced by the pre-write hook, not yet moved to the stream.
     out: Vec<u8>,
     enc: Encoder,
@@ -84,13 +86,13 @@ impl DbSnap {
         }
     }
 
-    fn write_entry(&mut self, key: &Bytes, entry: &Entry) {
+    fn write_entry(&mut self, key: &Key, entry: &Entry) {
         self.enc.key_value(&mut self.out, key, entry);
         self.written.insert(key.clone());
     }
 
     /// Pre-write hook: the entry at `idx` is about to change; save it first if still pending.
-    pub fn before_change(&mut self, entries: &FastMap<Bytes, Entry>, idx: usize) {
+    pub fn before_change(&mut self, entries: &FastMap<Key, Entry>, idx: usize) {
         if idx >= self.cursor {
             return;
         }
@@ -104,7 +106,7 @@ impl DbSnap {
     /// Pre-remove hook: saves the entry at `idx` if pending, and marks the last entry as
     /// written when the swap-removal is about to move it from behind the cursor into the
     /// unvisited region.
-    pub fn before_remove(&mut self, entries: &FastMap<Bytes, Entry>, idx: usize) {
+    pub fn before_remove(&mut self, entries: &FastMap<Key, Entry>, idx: usize) {
         self.before_change(entries, idx);
         let last = entries.len().saturating_sub(1);
         if idx < self.cursor
@@ -122,7 +124,7 @@ impl DbSnap {
     }
 
     /// Saves every pending entry now (the table is about to be emptied in place).
-    pub fn save_all(&mut self, entries: &FastMap<Bytes, Entry>) {
+    pub fn save_all(&mut self, entries: &FastMap<Key, Entry>) {
         while self.cursor > 0 {
             self.cursor -= 1;
             if let Some((k, e)) = entries.get_index(self.cursor)
@@ -703,16 +705,16 @@ mod tests {
                     NO_EXPIRE
                 };
                 let v = if i % 3 == 0 {
-                    Value::List(Box::new([Bytes::from(format!("e{i}"))].into()))
+                    Value::List(Box::new([bytes::Bytes::from(format!("e{i}"))].into()))
                 } else if i % 3 == 1 {
                     // Long enough to be compressed (deferred to the writer).
                     Value::Str(format!("{}{i}", "long-value-".repeat(4)).into_bytes())
                 } else {
                     Value::Str(format!("v{i}").into_bytes())
                 };
-                db.insert(Bytes::from(format!("k{i}")), v, exp, 0);
+                db.insert(Key::from(format!("k{i}").as_bytes()), v, exp, 0);
             }
-            let expected: HashMap<Bytes, ([u8; 20], i64)> = db
+            let expected: HashMap<Key, ([u8; 20], i64)> = db
                 .entries
                 .iter()
                 .map(|(k, e)| (k.clone(), (value_digest(&e.value), e.expires_at)))
@@ -737,28 +739,37 @@ mod tests {
                             if let Value::Str(s) = &mut db.entries[idx].value {
                                 s.push(b'!');
                             } else if let Value::List(l) = &mut db.entries[idx].value {
-                                l.push_back(Bytes::from_static(b"pushed"));
+                                l.push_back(bytes::Bytes::from_static(b"pushed"));
                             }
                         }
                         1 if len > 0 => {
-                            let k = db.key_at(rng.next(len)).cloned().unwrap_or_default();
+                            let k = db
+                                .key_at(rng.next(len))
+                                .cloned()
+                                .unwrap_or_else(|| Key::from(&b""[..]));
                             db.remove(&k);
                         }
                         2 if len > 0 => {
-                            let k = db.key_at(rng.next(len)).cloned().unwrap_or_default();
+                            let k = db
+                                .key_at(rng.next(len))
+                                .cloned()
+                                .unwrap_or_else(|| Key::from(&b""[..]));
                             db.insert(k, Value::Str(b"replaced".to_vec()), NO_EXPIRE, 0);
                         }
                         3 if len > 0 => {
-                            let k = db.key_at(rng.next(len)).cloned().unwrap_or_default();
+                            let k = db
+                                .key_at(rng.next(len))
+                                .cloned()
+                                .unwrap_or_else(|| Key::from(&b""[..]));
                             db.set_expire(&k, far * 2);
                         }
                         _ => {
                             fresh += 1;
                             let k = if rng.next(2) == 0 {
                                 // Re-create a key that may have been deleted.
-                                Bytes::from(format!("k{}", rng.next(n)))
+                                Key::from(format!("k{}", rng.next(n)).as_bytes())
                             } else {
-                                Bytes::from(format!("new{fresh}"))
+                                Key::from(format!("new{fresh}").as_bytes())
                             };
                             db.insert(k, Value::Str(b"new".to_vec()), NO_EXPIRE, 0);
                         }
@@ -790,7 +801,7 @@ mod tests {
                 key_delay_us: 0,
             };
             decode::load(&mut r, &opts, &mut dbs, |_, _| {}).unwrap();
-            let got: HashMap<Bytes, ([u8; 20], i64)> = dbs[0]
+            let got: HashMap<Key, ([u8; 20], i64)> = dbs[0]
                 .entries
                 .iter()
                 .map(|(k, e)| (k.clone(), (value_digest(&e.value), e.expires_at)))
