@@ -41,7 +41,7 @@ pss() {
   echo "$total"
 }
 
-start() { # who port dir extra... -> pid
+start() { # who port dir extra... ; sets LAST_PID
   local who=$1 port=$2 dir=$3; shift 3
   mkdir -p "$dir"
   local args=(--port "$port" --bind 127.0.0.1 --dir "$dir" --save "" --logfile node.log
@@ -51,10 +51,15 @@ start() { # who port dir extra... -> pid
   else
     "$VIGIL" server "${args[@]}" >/dev/null 2>&1 &
   fi
-  local pid=$!
-  PIDS+=("$pid")
+  LAST_PID=$!
+  PIDS+=("$LAST_PID")
   for _ in $(seq 200); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
-  echo "$pid"
+}
+
+stop() { # port pid
+  redis-cli -p "$1" shutdown nosave >/dev/null 2>&1 || true
+  for _ in $(seq 300); do kill -0 "$2" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$2" 2>/dev/null || true
 }
 
 field() { redis-cli -p "$1" info "$2" | tr -d '\r' | awk -F: -v k="$3" '$1==k{print $2}'; }
@@ -63,12 +68,14 @@ run_case() { # who mode
   local who=$1 mode=$2
   local diskless=yes; [ "$mode" = disk ] && diskless=no
   local mpid rpid
-  mpid=$(start "$who" "$MPORT" "$WORK/$who-$mode-m" --repl-diskless-sync "$diskless" \
-    --rdbcompression "$COMPRESS")
+  start "$who" "$MPORT" "$WORK/$who-$mode-m" --repl-diskless-sync "$diskless" \
+    --rdbcompression "$COMPRESS"
+  mpid=$LAST_PID
   redis-cli -p "$MPORT" debug populate "$KEYS" key "$SIZE" >/dev/null
   local used; used=$(field "$MPORT" memory used_memory)
   local base; base=$(pss "$mpid")
-  rpid=$(start "$who" "$RPORT" "$WORK/$who-$mode-r")
+  start "$who" "$RPORT" "$WORK/$who-$mode-r"
+  rpid=$LAST_PID
   local mpeak=$base rpeak=0 m r
   local t0; t0=$(date +%s.%N)
   redis-cli -p "$RPORT" replicaof 127.0.0.1 "$MPORT" >/dev/null
@@ -86,9 +93,8 @@ run_case() { # who mode
   local secs; secs=$(echo "$t1 - $t0" | bc)
   printf "%-6s %-9s %9d %10.0f %8.2f %12.0f %12.0f %12.0f\n" "$who" "$mode" "$KEYS" \
     "$((used / 1048576))" "$secs" "$((base / 1024))" "$((mpeak / 1024))" "$((rpeak / 1024))"
-  redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1 || true
-  redis-cli -p "$MPORT" shutdown nosave >/dev/null 2>&1 || true
-  wait "$mpid" "$rpid" 2>/dev/null || true
+  stop "$RPORT" "$rpid"
+  stop "$MPORT" "$mpid"
 }
 
 printf "%-6s %-9s %9s %10s %8s %12s %12s %12s\n" server mode keys used_MB sync_s \

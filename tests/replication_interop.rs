@@ -25,6 +25,16 @@ fn fill(master: &Node, tag: &str) {
         &["HSET", &format!("{tag}:hash"), "f1", "1", "f2", "2"],
     );
     let _: i64 = q(&mut c, &["SADD", &format!("{tag}:set"), "x", "y", "7"]);
+    let _: i64 = q(
+        &mut c,
+        &["ZADD", &format!("{tag}:z"), "1", "a", "2.5", "b", "-3", "c"],
+    );
+    let _: i64 = q(
+        &mut c,
+        &["GEOADD", &format!("{tag}:geo"), "13.36", "38.11", "Palermo"],
+    );
+    let _: i64 = q(&mut c, &["PFADD", &format!("{tag}:hll"), "a", "b", "c"]);
+    let _: i64 = q(&mut c, &["SETBIT", &format!("{tag}:bits"), "100", "1"]);
     let _: String = q(&mut c, &["SET", &format!("{tag}:ttl"), "v", "EX", "1000"]);
     let _: String = q(&mut c, &["INCRBYFLOAT", &format!("{tag}:float"), "3.25"]);
     let _: () = redis::cmd("SELECT").arg(3).query(&mut c).expect("select");

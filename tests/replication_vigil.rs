@@ -68,6 +68,13 @@ fn full_sync_then_stream_with_rewrites() {
         &["INCR", "ctr"],
         &["EXEC"],
         &["PUBLISH", "ch", "msg"],
+        &["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"],
+        &["BZPOPMIN", "z", "1"],
+        &["ZMPOP", "1", "z", "MAX", "COUNT", "2"],
+        &["ZINCRBY", "z", "1.5", "d"],
+        &["GEOADD", "geo", "13.36", "38.11", "Palermo"],
+        &["PFADD", "hll", "a", "b"],
+        &["SETBIT", "bits", "7", "1"],
     ];
     for cmd in script {
         let _ = common::run(&mut c, cmd);

@@ -136,7 +136,7 @@ impl Server {
                 self.notify(notify::EVICTED, "evicted", &key, db);
                 self.signal_modified(db, &key);
                 let lazy = self.repl.cfg.lazy_eviction;
-                super::replication::propagate::deletion(self, db, &key, lazy, true);
+                super::replication::propagate::deletion(self, db, &key, lazy);
             }
             if start.elapsed().as_millis() > 50 {
                 break;

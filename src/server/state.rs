@@ -324,7 +324,7 @@ impl Server {
             self.notify(notify::EXPIRED, "expired", key, db);
             self.signal_modified(db, key);
             let lazy = self.repl.cfg.lazy_expire;
-            super::replication::propagate::deletion(self, db, key, lazy, false);
+            super::replication::propagate::deletion(self, db, key, lazy);
         }
     }
 

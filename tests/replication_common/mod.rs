@@ -222,7 +222,8 @@ pub fn dataset(node: &Node) -> Vec<String> {
             let t: String = super::common::q(&mut c, &["TYPE", &k]);
             let v: String = match t.as_str() {
                 "string" => {
-                    super::common::q::<Option<String>>(&mut c, &["GET", &k]).unwrap_or_default()
+                    let v: Option<Vec<u8>> = super::common::q(&mut c, &["GET", &k]);
+                    v.unwrap_or_default().escape_ascii().to_string()
                 }
                 "list" => {
                     super::common::q::<Vec<String>>(&mut c, &["LRANGE", &k, "0", "-1"]).join(",")

@@ -85,8 +85,8 @@ impl MasterConn {
 
     /// Reads more input (with the deadline).
     pub async fn fill(&mut self) -> Result<usize, String> {
-        if self.buf.capacity() - self.buf.len() < 4096 {
-            self.buf.reserve(64 * 1024);
+        if self.buf.capacity() - self.buf.len() < 16 * 1024 {
+            self.buf.reserve(256 * 1024);
         }
         match tokio::time::timeout(self.timeout, self.stream.read_buf(&mut self.buf)).await {
             Err(_) => Err("timeout".into()),

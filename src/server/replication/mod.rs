@@ -150,9 +150,7 @@ impl Server {
             } else {
                 ExpirePolicy::Hide
             }
-        } else if self.pause.write_only && self.pause.until_ms > self.now_ms
-            || self.repl.failover.pauses_writes()
-        {
+        } else if self.pause.until_ms > self.now_ms || self.repl.failover.pauses_writes() {
             ExpirePolicy::Hide
         } else {
             ExpirePolicy::Delete

@@ -5,9 +5,8 @@
 //! [`Ctx::propagate_as`] — is queued, after anything queued with [`Ctx::also_propagate`]. When
 //! the outermost call returns, the queue is fed to the targets: a single operation as is, several
 //! wrapped in MULTI ... EXEC (so EXEC, blocked commands served later and multi-op rewrites stay
-//! atomic), each preceded by SELECT when the stream's database changes. Expired keys found
-//! by a command are deleted inside its unit; the active expire cycle and evictions make units
-//! of their own, as Redis 7.0.15 does.
+//! atomic), each preceded by SELECT when the stream's database changes. Deletions of expired
+//! and evicted keys are units of their own, fed at once.
 
 use bytes::Bytes;
 
@@ -168,24 +167,15 @@ pub fn flush(srv: &mut Server) {
 }
 
 /// Propagates the deletion of an expired or evicted key (DEL, or UNLINK when the matching
-/// lazyfree option is on). An expiry noticed while a command runs joins that command's
-/// execution unit, before the command itself (Redis's `alsoPropagate`); the active expire
-/// cycle and evictions are units of their own, fed at once.
-pub fn deletion(srv: &mut Server, db: usize, key: &[u8], lazy: bool, eviction: bool) {
+/// lazyfree option is on) at once, as a unit of its own ahead of whatever command noticed the
+/// expiry. (Redis 7.0.15 mostly does this; now and then it wraps a lazy expiry into the
+/// noticing command's MULTI/EXEC instead — equivalent for replicas.)
+pub fn deletion(srv: &mut Server, db: usize, key: &[u8], lazy: bool) {
     if !should_record(srv) {
         return;
     }
     let name = if lazy { arg("UNLINK") } else { arg("DEL") };
-    let argv = vec![name, Bytes::copy_from_slice(key)];
-    if !eviction && !srv.repl.frames.is_empty() {
-        srv.repl.pending.push(Op {
-            db,
-            argv,
-            targets: ALL,
-        });
-    } else {
-        feed(srv, db as i64, &argv, ALL);
-    }
+    feed(srv, db as i64, &[name, Bytes::copy_from_slice(key)], ALL);
 }
 
 /// Feeds one operation to the targets. `db` < 0 means "whatever database is selected" (PING,

@@ -8,6 +8,8 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use std::io::Write as _;
+
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
@@ -451,9 +453,17 @@ async fn full_sync(
         unix_ms() / 1000,
         std::process::id()
     )));
-    let mut file = tokio::fs::File::create(&tmp.0).await.map_err(|e| {
+    // Plain buffered writes: they land in the page cache in microseconds, cheaper than a
+    // thread hop per chunk; only the final fsync runs off the event loop.
+    let file = std::fs::File::create(&tmp.0).map_err(|e| {
         format!("Opening the temp file needed for MASTER <-> REPLICA synchronization: {e}")
     })?;
+    let mut file = std::io::BufWriter::with_capacity(1 << 20, file);
+    let werr = |e: std::io::Error| {
+        format!(
+            "Write error writing to the DB dump file needed for MASTER <-> REPLICA synchronization: {e}"
+        )
+    };
     match &header {
         BulkHeader::Len(len) => {
             tracing::info!("MASTER <-> REPLICA sync: receiving {len} bytes from master to disk");
@@ -474,9 +484,7 @@ async fn full_sync(
                         .map_err(|e| format!("I/O error trying to sync with MASTER: {e}"))?;
                 }
                 let n = left.min(conn.buf.len());
-                file.write_all(&conn.buf[..n])
-                    .await
-                    .map_err(|e| format!("Write error writing to the DB dump file needed for MASTER <-> REPLICA synchronization: {e}"))?;
+                file.write_all(&conn.buf[..n]).map_err(werr)?;
                 conn.consume(n);
                 left -= n;
                 progress(server, n);
@@ -488,9 +496,7 @@ async fn full_sync(
             );
             loop {
                 if let Some(pos) = memchr::memmem::find(&conn.buf, mark) {
-                    file.write_all(&conn.buf[..pos])
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    file.write_all(&conn.buf[..pos]).map_err(werr)?;
                     progress(server, pos);
                     conn.consume(pos + mark.len());
                     break;
@@ -499,9 +505,7 @@ async fn full_sync(
                 let keep = mark.len().min(conn.buf.len());
                 let n = conn.buf.len() - keep;
                 if n > 0 {
-                    file.write_all(&conn.buf[..n])
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    file.write_all(&conn.buf[..n]).map_err(werr)?;
                     conn.consume(n);
                     progress(server, n);
                 }
@@ -511,8 +515,11 @@ async fn full_sync(
             }
         }
     }
-    file.sync_all().await.map_err(|e| e.to_string())?;
-    drop(file);
+    let file = file.into_inner().map_err(|e| werr(e.into_error()))?;
+    tokio::task::spawn_blocking(move || file.sync_all())
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(werr)?;
     // Replace the dataset.
     let target = {
         let mut srv = server.borrow_mut();

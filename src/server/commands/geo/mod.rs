@@ -172,6 +172,10 @@ fn geoadd(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         return args::syntax_error();
     }
     let mut items = Vec::with_capacity((a.len() - i) / 3);
+    // Replicas get the ZADD this amounts to (options kept, coordinates as scores), as in Redis.
+    let mut as_zadd: Vec<Bytes> = Vec::with_capacity(i + (a.len() - i) / 3 * 2);
+    as_zadd.push(crate::server::replication::propagate::arg("zadd"));
+    as_zadd.extend(a[1..i].iter().cloned());
     for t in a[i..].chunks_exact(3) {
         let (lon, lat) = match parse_lon_lat(&t[0], &t[1]) {
             Ok(p) => p,
@@ -181,6 +185,8 @@ fn geoadd(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
             .map(hash::align52)
             .unwrap_or(0);
         items.push((bits as f64, &t[2]));
+        as_zadd.push(Bytes::from(bits.to_string()));
+        as_zadd.push(t[2].clone());
     }
     let key = &a[1];
     let (mut added, mut updated) = (0i64, 0i64);
@@ -212,6 +218,7 @@ fn geoadd(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     if added + updated > 0 {
         ctx.modified(key, notify::ZSET, "zadd");
         ctx.srv.dirty += (added + updated - 1) as u64;
+        ctx.propagate_as(as_zadd);
     }
     Reply::Int(if ch { added + updated } else { added })
 }

@@ -66,6 +66,15 @@ fn pop_from(ctx: &mut Ctx, key: &Bytes, max: bool, count: Option<u64>, shape: Sh
     if !popped.is_empty() {
         let event = if max { "zpopmax" } else { "zpopmin" };
         removed_from(ctx, key, event, popped.len(), emptied);
+        if shape.emit_key {
+            // BZPOP*/ZMPOP/BZMPOP reach replicas as the plain pop of what they took.
+            use crate::server::replication::propagate::{arg, int_arg};
+            let mut argv = vec![arg(if max { "ZPOPMAX" } else { "ZPOPMIN" }), key.clone()];
+            if count.is_some() {
+                argv.push(int_arg(popped.len() as i64));
+            }
+            ctx.propagate_as(argv);
+        }
     }
     let mut members = Vec::with_capacity(popped.len() * 2);
     for (m, s) in popped {

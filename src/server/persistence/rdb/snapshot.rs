@@ -256,7 +256,10 @@ pub fn start_to(srv: &mut Server, target: Target) -> Result<(), StartError> {
     let writer = std::thread::Builder::new()
         .name("rdb-bgsave".into())
         .spawn(move || {
-            lower_priority();
+            // A full sync competes like Redis's forked child: only saves to disk yield the CPU.
+            if to_file {
+                lower_priority();
+            }
             let r = match target {
                 Target::File => {
                     let r = write_file(rx, &tmp, &file, writer_opts, checksum, fsync_every);
