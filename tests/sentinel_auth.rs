@@ -37,6 +37,10 @@ fn failover_with(nodes: Flavor, node_args: &[&str], sentinels_of: &[Flavor], ext
     let new = wait_converged(&refs, &reps, old, LONG);
     assert!(has_keys(node_on(&reps, new), "before", 20));
     write_acked(node_on(&reps, new), "after", 20, 1);
+    // Both reconfigurations went through (REPLICAOF and CONFIG REWRITE, renamed or not).
+    for r in &reps {
+        wait_node_conf(r, (r.port != new).then_some(new));
+    }
     for p in &refs {
         wait_sentinel_links_ok(p, refs.len() - 1);
     }
@@ -45,12 +49,28 @@ fn failover_with(nodes: Flavor, node_args: &[&str], sentinels_of: &[Flavor], ext
     }
 }
 
+/// Also with CONFIG and SLAVEOF renamed on the data nodes (`sentinel rename-command`).
 fn auth_pass_with_requirepass_and_protected_sentinels(nodes: Flavor) {
     failover_with(
         nodes,
-        &["--requirepass", "pw", "--masterauth", "pw"],
+        &[
+            "--requirepass",
+            "pw",
+            "--masterauth",
+            "pw",
+            "--rename-command",
+            "CONFIG",
+            "xconfig",
+            "--rename-command",
+            "SLAVEOF",
+            "xslaveof",
+        ],
         &[Flavor::Vigil; 3],
-        &format!("sentinel auth-pass {MASTER} pw\nrequirepass spw\n"),
+        &format!(
+            "sentinel auth-pass {MASTER} pw\nrequirepass spw\n\
+             sentinel rename-command {MASTER} CONFIG xconfig\n\
+             sentinel rename-command {MASTER} SLAVEOF xslaveof\n"
+        ),
     );
 }
 

@@ -645,6 +645,25 @@ pub fn wait_converged(sentinels: &[&Proc], nodes: &[&Proc], old: u16, timeout: D
     })
 }
 
+/// Waits until the data node's own config file says whom it replicates: the sentinels send
+/// CONFIG REWRITE with every REPLICAOF (`None`: a master, no `replicaof` line).
+pub fn wait_node_conf(node: &Proc, master: Option<u16>) {
+    let conf = node.dir.join("redis.conf");
+    wait_for(
+        Duration::from_secs(40),
+        &format!("config file of {} to name master {master:?}", node.port),
+        || {
+            let text = read(&conf);
+            let line = text.lines().find(|l| l.starts_with("replicaof "));
+            let ok = match master {
+                Some(p) => line == Some(&format!("replicaof 127.0.0.1 {p}")),
+                None => line.is_none() && text.contains("CONFIG REWRITE"),
+            };
+            ok.then_some(())
+        },
+    );
+}
+
 /// A monitored group: the data nodes and the sentinels watching them.
 pub struct Group {
     /// The master the sentinels were told to monitor.
