@@ -12,8 +12,11 @@ pub const REDIS_COMPAT_VERSION: &str = "7.0.15";
 
 /// The connection command family.
 pub static COMMANDS: &[CommandSpec] = &[
+    // Neither LOADING nor STALE, as in Redis: a loading node answers -LOADING and a replica
+    // with its link down and `replica-serve-stale-data no` answers -MASTERDOWN (replies a
+    // sentinel accepts as signs of life).
     CommandSpec::new("ping", -1, ping)
-        .flags(FAST | PUBSUB_CONTEXT | STALE | LOADING)
+        .flags(FAST | PUBSUB_CONTEXT)
         .acl(acl::CONNECTION)
         .doc(
             "connection",
