@@ -420,8 +420,13 @@ fn persistence_section(srv: &Server, out: &mut String) {
     let now_secs = srv.now_ms / 1000;
     let loading = rdb.loading.as_ref();
     out.push_str("# Persistence\r\n");
-    field(out, "loading", u8::from(loading.is_some()));
-    field(out, "async_loading", 0);
+    let async_loading = loading.is_some_and(|l| l.async_loading);
+    field(
+        out,
+        "loading",
+        u8::from(loading.is_some() && !async_loading),
+    );
+    field(out, "async_loading", u8::from(async_loading));
     for (name, value) in [
         ("current_cow_peak", "0"),
         ("current_cow_size", "0"),

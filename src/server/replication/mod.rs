@@ -7,6 +7,7 @@
 
 pub mod backlog;
 pub mod failover_cmd;
+pub mod full_sync;
 pub mod gate;
 pub mod handshake;
 pub mod info;
@@ -21,6 +22,8 @@ use std::rc::Rc;
 use indexmap::IndexMap;
 
 use super::client::ClientId;
+use super::persistence::rdb::ReplInfo;
+use super::persistence::rdb::decode::LoadReport;
 use super::state::Server;
 use backlog::Backlog;
 pub use settings::ReplSettings;
@@ -170,6 +173,59 @@ impl Server {
             b.set_limit(size);
         }
         master::trim_backlog(self);
+    }
+}
+
+/// The replication state to record in an RDB file being saved now (Redis's
+/// `rdbPopulateSaveInfo`): a master that has a backlog, or a replica that has (or had) a link
+/// to its master, records its id, offset and the stream's selected database.
+pub fn save_info(srv: &Server) -> Option<ReplInfo> {
+    let r = &srv.repl;
+    let stream_db = if !r.is_replica() {
+        r.backlog.as_ref()?;
+        // Nothing was written since a full sync: the next write selects its database anyway.
+        usize::try_from(r.seldb).unwrap_or(0)
+    } else if let Some(m) = r.master.as_ref().filter(|m| m.client.is_some()) {
+        m.stream_db
+    } else {
+        r.cached.as_ref()?.db
+    };
+    Some(ReplInfo {
+        stream_db,
+        replid: srv.replid.clone(),
+        offset: r.offset,
+    })
+}
+
+/// Continues the replication history recorded in the RDB file loaded at start-up (Redis's
+/// `loadDataFromDisk`). A replica takes the id and offset as those of a cached master, so its
+/// first PSYNC asks to continue; a master keeps its new id and offers the recorded history as
+/// `replid2`, so its former replicas continue too, after the DELs of the keys that expired
+/// while it was down (which it puts in the backlog as Redis does).
+pub fn restore_from_rdb(srv: &mut Server, report: &LoadReport) {
+    let Some(info) = ReplInfo::from_aux(&report.aux) else {
+        return;
+    };
+    if srv.repl.is_replica() {
+        srv.replid = info.replid.clone();
+        srv.repl.offset = info.offset;
+        srv.repl.cached = Some(replica::Cached {
+            replid: info.replid,
+            offset: info.offset,
+            db: info.stream_db,
+        });
+        return;
+    }
+    srv.replid2 = info.replid;
+    srv.repl.second_offset = info.offset + 1;
+    srv.repl.offset = info.offset;
+    let size = srv.repl.cfg.backlog_size;
+    srv.repl.backlog = Some(Backlog::new(info.offset, size));
+    srv.repl.seldb = -1;
+    srv.repl.no_replicas_since = srv.now_ms / 1000;
+    let lazy = srv.repl.cfg.lazy_expire;
+    for (db, key) in &report.expired_keys {
+        propagate::deletion(srv, *db, key, lazy);
     }
 }
 

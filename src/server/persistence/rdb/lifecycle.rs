@@ -2,7 +2,6 @@
 //! DEBUG RELOAD (save, flush, load back).
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use super::{load, save, snapshot};
 use crate::server::state::{Server, ShutdownMode};
@@ -58,7 +57,6 @@ pub fn debug_reload(
     if save_first && save::save_sync(srv).is_err() {
         return Err("ERR".into());
     }
-    let started = Instant::now();
     let opts = load::load_options(srv);
     let path = PathBuf::from(&srv.config.dbfilename);
     let loaded = match load::load_file(&path, &opts, None) {
@@ -96,7 +94,7 @@ pub fn debug_reload(
             }
         }
     }
-    load::log_loaded(srv, &report, started);
+    load::log_loaded(srv, &report);
     tracing::warn!("DB reloaded by DEBUG RELOAD");
     Ok(())
 }
