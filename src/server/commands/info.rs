@@ -191,6 +191,9 @@ fn server_section(srv: &Server, out: &mut String) {
         .unwrap_or_default();
     field(out, "config_file", config_file);
     field(out, "io_threads_active", 0);
+    if let Some(ms) = srv.shutdown.remaining_ms(srv.now_ms) {
+        field(out, "shutdown_in_milliseconds", ms);
+    }
 }
 
 /// A stable 16-hex build identifier derived from the version.

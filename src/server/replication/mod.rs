@@ -153,7 +153,7 @@ impl Server {
             } else {
                 ExpirePolicy::Hide
             }
-        } else if self.pause.until_ms > self.now_ms || self.repl.failover.pauses_writes() {
+        } else if self.pause.until_ms > self.now_ms || self.writes_paused_until_done() {
             ExpirePolicy::Hide
         } else {
             ExpirePolicy::Delete
