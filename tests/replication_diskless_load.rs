@@ -196,6 +196,13 @@ fn swapdb_of_the_same_history_serves_the_old_dataset_while_loading() {
     assert_eq!(q_err(&mut c, &["REPLICAOF", "NO", "ONE"]), LOADING);
     assert_eq!(q_err(&mut c, &["BGSAVE"]), LOADING);
     let _: () = q(&mut c, &["SET", "during", "load"]);
+    // Serving the old dataset is serving stale data: not with replica-serve-stale-data no.
+    let _: () = q(&mut c, &["CONFIG", "SET", "replica-serve-stale-data", "no"]);
+    assert!(q_err(&mut c, &["GET", "mykey"]).starts_with("MASTERDOWN"));
+    let _: () = q(
+        &mut c,
+        &["CONFIG", "SET", "replica-serve-stale-data", "yes"],
+    );
     let _: () = q(
         &mut m.conn(),
         &["CONFIG", "SET", "repl-diskless-sync-delay", "5"],

@@ -260,6 +260,10 @@ fn run_buffered(
         return Step::Continue;
     }
     let mut srv = server.borrow_mut();
+    if srv.shutdown.exit {
+        // The final save is done: nothing may change the dataset any more.
+        return Step::Close;
+    }
     let mut c = client.borrow_mut();
     srv.now_ms = unix_ms();
     let mut limits = Limits {

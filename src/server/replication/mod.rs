@@ -223,9 +223,15 @@ pub fn restore_from_rdb(srv: &mut Server, report: &LoadReport) {
     srv.repl.backlog = Some(Backlog::new(info.offset, size));
     srv.repl.seldb = -1;
     srv.repl.no_replicas_since = srv.now_ms / 1000;
-    let lazy = srv.repl.cfg.lazy_expire;
+    // As Redis does, they go to the replication stream only.
+    let del = if srv.repl.cfg.lazy_expire {
+        propagate::arg("UNLINK")
+    } else {
+        propagate::arg("DEL")
+    };
     for (db, key) in &report.expired_keys {
-        propagate::deletion(srv, *db, key, lazy);
+        let argv = [del.clone(), bytes::Bytes::copy_from_slice(key)];
+        propagate::feed(srv, *db as i64, &argv, propagate::REPL);
     }
 }
 
