@@ -223,7 +223,9 @@ fn clients_section(ctx: &Ctx, out: &mut String) {
         max_out = max_out.max(c.omem);
     }
     out.push_str("# Clients\r\n");
-    field(out, "connected_clients", srv.clients.len());
+    // Replica links are not counted, as in Redis (`connected_slaves` has them).
+    let replicas = srv.repl.replicas.len();
+    field(out, "connected_clients", srv.clients.len().saturating_sub(replicas));
     field(out, "cluster_connections", 0);
     field(out, "maxclients", srv.config.maxclients);
     field(out, "client_recent_max_input_buffer", max_in);
