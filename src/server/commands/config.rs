@@ -121,6 +121,8 @@ fn config_rewrite(ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
 
 fn config_resetstat(ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
     ctx.srv.stats.reset();
+    ctx.srv.repl.reset_stats();
+    ctx.srv.rdb.saves = 0;
     ctx.srv.slowlog.entries.clear();
     ctx.srv.peak_memory = ctx.srv.used_memory();
     Reply::Ok

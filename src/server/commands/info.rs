@@ -225,7 +225,11 @@ fn clients_section(ctx: &Ctx, out: &mut String) {
     out.push_str("# Clients\r\n");
     // Replica links are not counted, as in Redis (`connected_slaves` has them).
     let replicas = srv.repl.replicas.len();
-    field(out, "connected_clients", srv.clients.len().saturating_sub(replicas));
+    field(
+        out,
+        "connected_clients",
+        srv.clients.len().saturating_sub(replicas),
+    );
     field(out, "cluster_connections", 0);
     field(out, "maxclients", srv.config.maxclients);
     field(out, "client_recent_max_input_buffer", max_in);

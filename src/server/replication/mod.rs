@@ -126,6 +126,15 @@ impl Replication {
             .is_some_and(|m| m.state == replica::LinkState::Connected)
     }
 
+    /// CONFIG RESETSTAT: the replication counters INFO reports start over.
+    pub fn reset_stats(&mut self) {
+        self.sync_full = 0;
+        self.sync_partial_ok = 0;
+        self.sync_partial_err = 0;
+        self.net_input_bytes = 0;
+        self.net_output_bytes = 0;
+    }
+
     /// Memory held by the backlog and replicas' pending output, which eviction does not count.
     pub fn buffer_memory(&self) -> usize {
         self.backlog.as_ref().map_or(0, |b| b.memory())
