@@ -334,7 +334,7 @@ pub static DIRECTIVES: &[Directive] = &[
     d("repl-diskless-sync", &[], Bool, "yes", M, E),
     d("repl-diskless-sync-delay", &[], Int(0, I32), "5", M, E),
     d("repl-diskless-sync-max-replicas", &[], Int(0, I32), "0", M, E),
-    d("repl-diskless-load", &[], Enum(&["disabled", "on-empty-db", "swapdb"]), "disabled", M, N),
+    d("repl-diskless-load", &[], Enum(&["disabled", "on-empty-db", "swapdb"]), "disabled", M, E),
     d("min-replicas-to-write", &["min-slaves-to-write"], Int(0, I32), "0", M, E),
     d("min-replicas-max-lag", &["min-slaves-max-lag"], Int(0, I32), "10", M, E),
     d("propagation-error-behavior", &[], Enum(&["ignore", "panic", "panic-on-replicas"]), "ignore", M, N),

@@ -126,8 +126,9 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
         let mut wake_at = client.borrow().blocked.as_ref().and_then(|b| b.deadline_ms);
         if held.is_some() {
             let srv = server.borrow();
-            // A FAILOVER pause has no deadline: its end wakes held clients with an empty push.
-            let until = if srv.pause.until_ms > unix_ms() || !srv.repl.failover.pauses_writes() {
+            // A FAILOVER or SHUTDOWN pause has no deadline: its end wakes held clients with an
+            // empty push.
+            let until = if srv.pause.until_ms > unix_ms() || !srv.writes_paused_until_done() {
                 srv.pause.until_ms
             } else {
                 unix_ms() + 60_000
@@ -259,6 +260,10 @@ fn run_buffered(
         return Step::Continue;
     }
     let mut srv = server.borrow_mut();
+    if srv.shutdown.exit {
+        // The final save is done: nothing may change the dataset any more.
+        return Step::Close;
+    }
     let mut c = client.borrow_mut();
     srv.now_ms = unix_ms();
     let mut limits = Limits {
@@ -282,7 +287,7 @@ fn run_buffered(
                 if args.is_empty() {
                     continue;
                 }
-                if (srv.pause.until_ms > 0 || srv.repl.failover.pauses_writes())
+                if (srv.pause.until_ms > 0 || srv.writes_paused_until_done())
                     && paused_for(&srv, &args)
                 {
                     *held = Some(args);
@@ -305,7 +310,7 @@ fn run_buffered(
                 if exec_ran && drain_pushes(rx, &mut c, out) {
                     return Step::Close;
                 }
-                if c.close_after_reply || srv.shutdown.is_some() {
+                if c.close_after_reply || srv.shutdown.exit {
                     return Step::Close;
                 }
                 if c.kind == ClientKind::Replica {
@@ -324,10 +329,10 @@ fn run_buffered(
 }
 
 /// Whether CLIENT PAUSE holds this command back (all commands, or only writes in WRITE mode);
-/// a coordinated FAILOVER holds writes back until it ends.
+/// a coordinated FAILOVER or a SHUTDOWN waiting for replicas holds writes back until it ends.
 fn paused_for(srv: &Server, args: &[bytes::Bytes]) -> bool {
     let client_pause = srv.pause.until_ms > unix_ms();
-    if !client_pause && !srv.repl.failover.pauses_writes() {
+    if !client_pause && !srv.writes_paused_until_done() {
         return false;
     }
     if client_pause && !srv.pause.write_only {

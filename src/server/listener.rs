@@ -8,7 +8,8 @@ use tokio::net::{TcpListener, TcpSocket};
 
 use super::connection::{self, SharedServer};
 use super::persistence::rdb;
-use super::state::{Server, ShutdownMode};
+use super::shutdown::{self, Signal};
+use super::state::Server;
 use crate::config::ServerConfig;
 
 /// Text Redis sends to non-loopback clients in protected mode.
@@ -180,14 +181,18 @@ async fn serve(config: ServerConfig) -> i32 {
                     return 1;
                 }
             }
-            mode = wait_for_shutdown(&server) => return finish_shutdown(&server, mode),
+            code = wait_for_shutdown(&server) => {
+                close_clients(&server);
+                return code;
+            }
         }
     }
     tracing::info!("Ready to accept connections tcp");
     super::replication::replica::start_from_config(&mut server.borrow_mut());
 
-    let mode = wait_for_shutdown(&server).await;
-    finish_shutdown(&server, mode)
+    let code = wait_for_shutdown(&server).await;
+    close_clients(&server);
+    code
 }
 
 async fn accept_loop(server: SharedServer, listener: TcpListener) {
@@ -218,76 +223,36 @@ async fn accept_loop(server: SharedServer, listener: TcpListener) {
     }
 }
 
-/// What a signal asks for, from `shutdown-on-sigterm` / `shutdown-on-sigint`.
-fn signal_mode(server: &SharedServer, directive: &str) -> (ShutdownMode, bool) {
-    let words = server
-        .borrow()
-        .config
-        .value(directive)
-        .map(|v| String::from_utf8_lossy(&v).into_owned())
-        .unwrap_or_default();
-    let has = |w: &str| words.split(' ').any(|x| x == w);
-    let mode = if has("nosave") {
-        ShutdownMode::NoSave
-    } else if has("save") {
-        ShutdownMode::Save
-    } else {
-        ShutdownMode::Default
-    };
-    (mode, has("force"))
-}
-
-/// Runs the final save for a signal; false when the server has to keep running.
-fn shutdown_on_signal(server: &SharedServer, name: &str, directive: &str) -> bool {
-    let (mode, force) = signal_mode(server, directive);
-    let mut srv = server.borrow_mut();
-    if rdb::lifecycle::prepare_shutdown(&mut srv, mode, force).is_ok() {
-        return true;
-    }
-    tracing::warn!(
-        "{name} received but errors trying to shut down the server, check the logs for more information"
-    );
-    false
-}
-
-/// Waits for SHUTDOWN (the state's `shutdown`) or SIGTERM/SIGINT; the sentinel runtime shares it.
-pub async fn wait_for_shutdown(server: &SharedServer) -> ShutdownMode {
+/// Waits until the process must exit: SHUTDOWN or a signal (handed to the cron, which runs the
+/// shutdown) completed. The sentinel runtime shares it. Returns the exit status: 1 when a
+/// second SIGINT asked to exit at once.
+pub async fn wait_for_shutdown(server: &SharedServer) -> i32 {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate()).ok();
     let mut int = signal(SignalKind::interrupt()).ok();
     loop {
         let tick = tokio::time::sleep(std::time::Duration::from_millis(20));
-        tokio::select! {
-            _ = async { match term.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending::<()>().await } } => {
-                tracing::warn!("Received SIGTERM scheduling shutdown...");
-                if shutdown_on_signal(server, "SIGTERM", "shutdown-on-sigterm") {
-                    return ShutdownMode::NoSave;
-                }
-            }
-            _ = async { match int.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending::<()>().await } } => {
-                tracing::warn!("Received SIGINT scheduling shutdown...");
-                if shutdown_on_signal(server, "SIGINT", "shutdown-on-sigint") {
-                    return ShutdownMode::NoSave;
-                }
-            }
-            _ = tick => {
-                if let Some(mode) = server.borrow().shutdown {
-                    return mode;
-                }
-            }
+        let sig = tokio::select! {
+            _ = async { match term.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending::<()>().await } } => Some(Signal::Term),
+            _ = async { match int.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending::<()>().await } } => Some(Signal::Int),
+            _ = tick => None,
+        };
+        let mut srv = server.borrow_mut();
+        if let Some(sig) = sig
+            && !shutdown::on_signal(&mut srv, sig)
+        {
+            return 1;
+        }
+        if srv.shutdown.exit {
+            return 0;
         }
     }
 }
 
-fn finish_shutdown(server: &SharedServer, _mode: ShutdownMode) -> i32 {
+/// Closes every client connection before the process exits.
+fn close_clients(server: &SharedServer) {
     let srv = server.borrow();
-    tracing::warn!("User requested shutdown...");
     for entry in srv.clients.by_id.values() {
         let _ = entry.shared.tx.send(super::client::Outbound::Kill);
     }
-    if let Some(pidfile) = &srv.config.pidfile {
-        let _ = std::fs::remove_file(pidfile);
-    }
-    tracing::warn!("vigil is now ready to exit, bye bye...");
-    0
 }

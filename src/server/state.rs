@@ -40,17 +40,6 @@ pub struct Pause {
     pub write_only: bool,
 }
 
-/// Why and how the server should stop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ShutdownMode {
-    /// Save if save points are configured (the default).
-    Default,
-    /// SHUTDOWN SAVE.
-    Save,
-    /// SHUTDOWN NOSAVE.
-    NoSave,
-}
-
 /// Keys that blocked clients wait on, in arrival order per key.
 #[derive(Debug, Default)]
 pub struct Blocking {
@@ -104,8 +93,8 @@ pub struct Server {
     pub dirty: u64,
     /// CLIENT PAUSE state.
     pub pause: Pause,
-    /// Set by SHUTDOWN or a signal.
-    pub shutdown: Option<ShutdownMode>,
+    /// SHUTDOWN or a signal in progress; `exit` once the process must stop.
+    pub shutdown: super::shutdown::ShutdownState,
     /// DEBUG SET-ACTIVE-EXPIRE.
     pub active_expire_enabled: bool,
     /// The addresses we listen on, for INFO and logs.
@@ -195,7 +184,7 @@ impl Server {
             now_ms: now,
             dirty: 0,
             pause: Pause::default(),
-            shutdown: None,
+            shutdown: Default::default(),
             active_expire_enabled: true,
             listening: Vec::new(),
             peak_memory: 0,
@@ -217,6 +206,22 @@ impl Server {
         };
         super::replication::replica::link_from_config(&mut server);
         Ok(server)
+    }
+
+    /// Writes held back by the server itself until an operation ends (a coordinated FAILOVER,
+    /// a SHUTDOWN waiting for its replicas), unlike CLIENT PAUSE which has a deadline.
+    pub fn writes_paused_until_done(&self) -> bool {
+        self.repl.failover.pauses_writes() || self.shutdown.pauses_writes()
+    }
+
+    /// Wakes every client so that one held by a pause that just ended runs its command.
+    pub fn wake_held_clients(&self) {
+        for entry in self.clients.by_id.values() {
+            let _ = entry
+                .shared
+                .tx
+                .send(super::client::Outbound::Send(Reply::None));
+        }
     }
 
     /// Publishes a keyspace notification if the configured classes include `class`.

@@ -60,6 +60,9 @@ fn config_get(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     Reply::Map(out)
 }
 
+/// Directives CONFIG SET refuses while a dataset loads (Redis's `DENY_LOADING_CONFIG`).
+const DENY_LOADING: &[&str] = &["appendonly", "repl-diskless-load", "dir"];
+
 fn config_set(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     if !a.len().is_multiple_of(2) {
         return Reply::err("ERR syntax error");
@@ -68,6 +71,14 @@ fn config_set(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         .chunks(2)
         .map(|p| (p[0].to_vec(), p[1].to_vec()))
         .collect();
+    if ctx.srv.rdb.loading.is_some()
+        && pairs.iter().any(|(name, _)| {
+            crate::config::registry::lookup(name).is_some_and(|d| DENY_LOADING.contains(&d.name))
+        })
+    {
+        // Precedence over any other error, as in Redis: clients may retry on -LOADING.
+        return Reply::err(crate::server::persistence::rdb::load::LOADING_ERROR);
+    }
     let before = ctx.srv.config.clone();
     match ctx.srv.config.set(&pairs) {
         Ok(changed) => match ctx.srv.apply_config_changes(&changed) {
@@ -110,6 +121,8 @@ fn config_rewrite(ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
 
 fn config_resetstat(ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
     ctx.srv.stats.reset();
+    ctx.srv.repl.reset_stats();
+    ctx.srv.rdb.saves = 0;
     ctx.srv.slowlog.entries.clear();
     ctx.srv.peak_memory = ctx.srv.used_memory();
     Reply::Ok
