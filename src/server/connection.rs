@@ -150,10 +150,8 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
             msg = rx.recv() => {
                 match msg {
                     Some(Outbound::Send(reply)) => {
-                        let c = client.borrow();
-                        if c.reply_mode != ReplyMode::Off {
-                            encode(&reply, shared.resp.get(), &mut out);
-                        }
+                        let mode = client.borrow().reply_mode;
+                        emit_push(mode, &reply, shared.resp.get(), &mut out);
                     }
                     Some(Outbound::Unblocked(reply)) => {
                         let mut c = client.borrow_mut();
@@ -164,7 +162,10 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
                 // Drain more queued pushes without waiting, to batch writes.
                 while let Ok(msg) = rx.try_recv() {
                     match msg {
-                        Outbound::Send(reply) => encode(&reply, shared.resp.get(), &mut out),
+                        Outbound::Send(reply) => {
+                            let mode = client.borrow().reply_mode;
+                            emit_push(mode, &reply, shared.resp.get(), &mut out);
+                        }
                         Outbound::Unblocked(reply) => {
                             let mut c = client.borrow_mut();
                             emit(&mut c, &reply, &mut out, ReplyMode::On);
@@ -210,17 +211,33 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
     disconnect(&mut srv, &mut c);
 }
 
-/// Appends a reply to the output unless CLIENT REPLY suppresses it.
+/// Appends a reply to the output unless CLIENT REPLY suppresses it (pushes, such as
+/// SUBSCRIBE's confirmations, are never suppressed).
 fn emit(c: &mut Client, reply: &Reply, out: &mut Vec<u8>, mode_before: ReplyMode) {
-    match (mode_before, c.reply_mode) {
+    let silenced = match (mode_before, c.reply_mode) {
         (ReplyMode::SkipNext, _) => {
             if c.reply_mode == ReplyMode::SkipNext {
                 c.reply_mode = ReplyMode::On;
             }
+            true
         }
-        (_, ReplyMode::Off) => {}
-        (_, ReplyMode::Skip) => c.reply_mode = ReplyMode::SkipNext,
-        _ => encode(reply, c.resp(), out),
+        (_, ReplyMode::Off) => true,
+        (_, ReplyMode::Skip) => {
+            c.reply_mode = ReplyMode::SkipNext;
+            true
+        }
+        _ => false,
+    };
+    if !silenced || reply.is_push() {
+        encode(reply, c.resp(), out);
+    }
+}
+
+/// Appends a message queued by another client: pub/sub messages go out whatever CLIENT REPLY
+/// says (as in Redis); anything else (MONITOR lines) only while replies are on.
+fn emit_push(mode: ReplyMode, reply: &Reply, resp: u8, out: &mut Vec<u8>) {
+    if mode != ReplyMode::Off || reply.is_push() {
+        encode(reply, resp, out);
     }
 }
 
@@ -233,11 +250,7 @@ fn drain_pushes(
 ) -> bool {
     while let Ok(msg) = rx.try_recv() {
         match msg {
-            Outbound::Send(reply) => {
-                if c.reply_mode != ReplyMode::Off {
-                    encode(&reply, c.resp(), out);
-                }
-            }
+            Outbound::Send(reply) => emit_push(c.reply_mode, &reply, c.resp(), out),
             Outbound::Unblocked(reply) => emit(c, &reply, out, ReplyMode::On),
             Outbound::Kill => return true,
         }

@@ -158,11 +158,12 @@ async fn serve(config: ServerConfig) -> i32 {
     let port = server.config.port;
     let server: SharedServer = Rc::new(RefCell::new(server));
     server.borrow_mut().self_ref = Rc::downgrade(&server);
+    // Redis's test harness waits for " PID: <pid>" (from Redis's start-up banner) in the log.
+    let pid = std::process::id();
     tracing::info!(
-        pid = std::process::id(),
         port,
         version = env!("CARGO_PKG_VERSION"),
-        "Server initialized"
+        "Server initialized, PID: {pid}"
     );
     start_accepting(&server, listeners);
     tokio::task::spawn_local(super::cron::run(server.clone()));

@@ -1,0 +1,93 @@
+//! Regression tests for behaviour that Redis 7.0.15's own TCL unit suites
+//! (tests/redis-suite/run.sh) check and vigil once got wrong. CI does not run those suites, so
+//! each fix made for them keeps a test here.
+
+mod common;
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::resp::{Raw, RespValue as R};
+use common::{Server, free_port, q, wait_for};
+
+fn b(s: &str) -> R {
+    R::Bulk(s.to_string())
+}
+
+/// The start-up log has " PID: <pid>", which Redis's harness waits for before it runs a test.
+#[test]
+fn startup_log_names_the_pid() {
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("vigil-pidlog-{}-{port}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let mut child = Command::new(common::vigil_bin())
+        .args(["server", "--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--dir", dir.to_str().unwrap_or("."), "--save", ""])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn vigil");
+    let pid = child.id();
+    let mut stdout = child.stdout.take().expect("stdout");
+    let up = wait_for(Duration::from_secs(10), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut log = String::new();
+    let _ = stdout.read_to_string(&mut log);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(up, "server did not start");
+    assert!(log.contains(&format!(" PID: {pid}")), "log: {log}");
+}
+
+/// Subscription confirmations and messages are pushes: CLIENT REPLY OFF does not silence them.
+#[test]
+fn pubsub_pushes_ignore_client_reply_off() {
+    let s = Server::start(&[]);
+    let mut sub = Raw::open(&s);
+    sub.hello3();
+    sub.send(&["CLIENT", "REPLY", "OFF"]);
+    sub.send(&["SUBSCRIBE", "channel"]);
+    assert_eq!(
+        sub.read_value(),
+        R::Push(vec![b("subscribe"), b("channel"), R::Int(1)])
+    );
+    sub.send(&["PSUBSCRIBE", "ch*"]);
+    assert_eq!(
+        sub.read_value(),
+        R::Push(vec![b("psubscribe"), b("ch*"), R::Int(2)])
+    );
+    let mut c = s.conn();
+    assert_eq!(q::<i64>(&mut c, &["PUBLISH", "channel", "hello"]), 2);
+    assert_eq!(
+        sub.read_value(),
+        R::Push(vec![b("message"), b("channel"), b("hello")])
+    );
+    assert_eq!(
+        sub.read_value(),
+        R::Push(vec![b("pmessage"), b("ch*"), b("channel"), b("hello")])
+    );
+    sub.send(&["UNSUBSCRIBE", "channel"]);
+    assert_eq!(
+        sub.read_value(),
+        R::Push(vec![b("unsubscribe"), b("channel"), R::Int(1)])
+    );
+    // Ordinary replies stay silenced.
+    sub.send(&["PING"]);
+    sub.assert_quiet();
+}
+
+/// CLIENT REPLY SKIP silences the next reply but not the pushes of a SUBSCRIBE.
+#[test]
+fn pubsub_pushes_ignore_client_reply_skip() {
+    let s = Server::start(&[]);
+    let mut sub = Raw::open(&s);
+    sub.send(&["CLIENT", "REPLY", "SKIP"]);
+    sub.send(&["SUBSCRIBE", "chan"]);
+    assert_eq!(
+        sub.read_value(),
+        R::Arr(vec![b("subscribe"), b("chan"), R::Int(1)])
+    );
+}
