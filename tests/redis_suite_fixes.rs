@@ -91,3 +91,41 @@ fn pubsub_pushes_ignore_client_reply_skip() {
         R::Arr(vec![b("subscribe"), b("chan"), R::Int(1)])
     );
 }
+
+/// A `user default ...` directive starts from a reset user: without `&*` it has no channels.
+#[test]
+fn user_default_directive_starts_from_reset_user() {
+    let s = Server::start(&["--user", "default on nopass ~* +@all"]);
+    let mut c = s.conn();
+    let err = common::q_err(&mut c, &["SUBSCRIBE", "foo"]);
+    assert!(err.contains("NOPERM") && err.contains("channel"), "{err}");
+    assert_eq!(q::<String>(&mut c, &["SET", "k", "v"]), "OK");
+}
+
+/// A blocked command answered with an error by CLIENT UNBLOCK ... ERROR counts as failed.
+#[test]
+fn client_unblock_error_counts_failed_call() {
+    let s = Server::start(&[]);
+    let mut c = s.conn();
+    let mut blocked = Raw::open(&s);
+    let id = match blocked.call(&["CLIENT", "ID"]) {
+        R::Int(id) => id,
+        other => panic!("CLIENT ID replied {other:?}"),
+    };
+    blocked.block(&["BLPOP", "list1", "0"]);
+    assert_eq!(
+        q::<i64>(&mut c, &["CLIENT", "UNBLOCK", &id.to_string(), "ERROR"]),
+        1
+    );
+    match blocked.read_value() {
+        R::Err(e) => assert!(e.starts_with("UNBLOCKED"), "{e}"),
+        other => panic!("unblocked BLPOP replied {other:?}"),
+    }
+    let stats: String = q(&mut c, &["INFO", "commandstats"]);
+    let line = stats
+        .lines()
+        .find(|l| l.starts_with("cmdstat_blpop:"))
+        .unwrap_or_default();
+    assert!(line.contains("calls=1,"), "{line}");
+    assert!(line.ends_with("failed_calls=1"), "{line}");
+}
