@@ -129,3 +129,35 @@ fn client_unblock_error_counts_failed_call() {
     assert!(line.contains("calls=1,"), "{line}");
     assert!(line.ends_with("failed_calls=1"), "{line}");
 }
+
+/// CLIENT REPLY ON right after CLIENT REPLY SKIP is answered, and replies are back on.
+#[test]
+fn client_reply_on_after_skip_is_answered() {
+    let s = Server::start(&[]);
+    let mut c = Raw::open(&s);
+    c.send(&["CLIENT", "REPLY", "SKIP"]);
+    assert_eq!(c.cmd(&["CLIENT", "REPLY", "ON"]), "+OK\r\n");
+    assert_eq!(c.cmd(&["PING"]), "+PONG\r\n");
+    // SKIP still silences exactly the next reply.
+    c.send(&["CLIENT", "REPLY", "SKIP"]);
+    c.send(&["PING", "pong"]);
+    assert_eq!(c.cmd(&["PING", "pong2"]), "$5\r\npong2\r\n");
+}
+
+/// CLIENT LIST's `qbuf` counts the command being run (26 bytes for CLIENT LIST itself) and an
+/// idle client's is 0.
+#[test]
+fn client_list_qbuf_counts_the_running_command() {
+    let s = Server::start(&[]);
+    let mut c = s.conn();
+    let mut other = s.conn();
+    assert_eq!(q::<String>(&mut other, &["CLIENT", "SETNAME", "idle"]), "OK");
+    let me: String = q(&mut c, &["CLIENT", "INFO"]);
+    assert!(me.contains(" qbuf=26 "), "{me}");
+    let list: String = q(&mut c, &["CLIENT", "LIST"]);
+    let idle = list
+        .lines()
+        .find(|l| l.contains("name=idle "))
+        .unwrap_or_default();
+    assert!(idle.contains(" qbuf=0 "), "{idle}");
+}

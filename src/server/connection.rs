@@ -215,10 +215,9 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
 /// SUBSCRIBE's confirmations, are never suppressed).
 fn emit(c: &mut Client, reply: &Reply, out: &mut Vec<u8>, mode_before: ReplyMode) {
     let silenced = match (mode_before, c.reply_mode) {
-        (ReplyMode::SkipNext, _) => {
-            if c.reply_mode == ReplyMode::SkipNext {
-                c.reply_mode = ReplyMode::On;
-            }
+        // The command after CLIENT REPLY SKIP; CLIENT REPLY ON there is answered.
+        (ReplyMode::SkipNext, ReplyMode::SkipNext) => {
+            c.reply_mode = ReplyMode::On;
             true
         }
         (_, ReplyMode::Off) => true,
@@ -285,6 +284,8 @@ fn run_buffered(
         }
         // AUTH earlier in the same pipeline lifts the unauthenticated limits at once.
         limits.unauthenticated = !c.authenticated;
+        // As in Redis, CLIENT LIST's `qbuf` counts the command being run with what follows it.
+        let unparsed = inbuf.len();
         let next = match held.take() {
             Some(args) => Ok(Some(args)),
             None => parser.parse(inbuf, &limits),
@@ -301,7 +302,7 @@ fn run_buffered(
                     *held = Some(args);
                     break;
                 }
-                c.qbuf = inbuf.len();
+                c.qbuf = unparsed;
                 let mode_before = c.reply_mode;
                 let was_in_multi = c.multi.is_some();
                 let reply = dispatch::process(&mut srv, &mut c, args);
@@ -333,6 +334,8 @@ fn run_buffered(
             }
         }
     }
+    // Between batches only the unparsed rest is held.
+    c.qbuf = inbuf.len();
     Step::Continue
 }
 
