@@ -161,3 +161,28 @@ fn client_list_qbuf_counts_the_running_command() {
         .unwrap_or_default();
     assert!(idle.contains(" qbuf=0 "), "{idle}");
 }
+
+fn dirty(c: &mut redis::Connection) -> i64 {
+    common::info::info_field(c, "persistence", "rdb_changes_since_last_save")
+        .and_then(|v| v.parse().ok())
+        .expect("rdb_changes_since_last_save")
+}
+
+/// BITFIELD SET counts a change (dirty, keyspace event) only when it creates or grows the
+/// string or changes the field's value.
+#[test]
+fn bitfield_counts_only_real_changes() {
+    let s = Server::start(&[]);
+    let mut c = s.conn();
+    let d0 = dirty(&mut c);
+    let _: Vec<i64> = q(&mut c, &["BITFIELD", "foo", "SET", "i5", "0", "0"]);
+    assert_eq!(dirty(&mut c), d0 + 1, "creating the key");
+    let _: Vec<i64> = q(&mut c, &["BITFIELD", "foo", "SET", "i5", "0", "0"]);
+    assert_eq!(dirty(&mut c), d0 + 1, "same value");
+    let _: Vec<i64> = q(&mut c, &["BITFIELD", "foo", "SET", "i5", "0", "1"]);
+    assert_eq!(dirty(&mut c), d0 + 2, "new value");
+    let _: Vec<i64> = q(&mut c, &["BITFIELD", "foo", "SET", "i5", "90", "0"]);
+    assert_eq!(dirty(&mut c), d0 + 3, "grown string");
+    let _: Vec<i64> = q(&mut c, &["BITFIELD", "foo", "INCRBY", "i5", "0", "1"]);
+    assert_eq!(dirty(&mut c), d0 + 4, "INCRBY");
+}
