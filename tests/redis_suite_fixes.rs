@@ -186,3 +186,86 @@ fn bitfield_counts_only_real_changes() {
     let _: Vec<i64> = q(&mut c, &["BITFIELD", "foo", "INCRBY", "i5", "0", "1"]);
     assert_eq!(dirty(&mut c), d0 + 4, "INCRBY");
 }
+
+fn blocked_clients(c: &mut redis::Connection) -> i64 {
+    common::info::info_field(c, "clients", "blocked_clients")
+        .and_then(|v| v.parse().ok())
+        .expect("blocked_clients")
+}
+
+/// Clients held by CLIENT PAUSE WRITE count as blocked; EXEC of a transaction with a write, and
+/// PFCOUNT (which may write its cache), are held too; reads and read-only EXEC are not.
+#[test]
+fn pause_write_holds_exec_of_writes_and_counts_blocked() {
+    let s = Server::start(&[]);
+    let mut c = s.conn();
+    let _: i64 = q(&mut c, &["PFADD", "hll", "a"]);
+    let mut tx = Raw::open(&s);
+    assert_eq!(tx.cmd(&["MULTI"]), "+OK\r\n");
+    assert_eq!(tx.cmd(&["SET", "foo", "bar"]), "+QUEUED\r\n");
+    let mut ro = Raw::open(&s);
+    assert_eq!(ro.cmd(&["MULTI"]), "+OK\r\n");
+    assert_eq!(ro.cmd(&["GET", "foo"]), "+QUEUED\r\n");
+    assert_eq!(
+        q::<String>(&mut c, &["CLIENT", "PAUSE", "60000", "WRITE"]),
+        "OK"
+    );
+    assert_eq!(ro.cmd(&["EXEC"]), "*1\r\n$-1\r\n");
+    tx.send(&["EXEC"]);
+    let mut pf = Raw::open(&s);
+    pf.send(&["PFCOUNT", "hll"]);
+    let mut setter = Raw::open(&s);
+    setter.send(&["SET", "x", "1"]);
+    assert!(
+        wait_for(Duration::from_secs(5), || blocked_clients(&mut c) == 3),
+        "blocked_clients = {}",
+        blocked_clients(&mut c)
+    );
+    tx.assert_quiet();
+    assert_eq!(q::<String>(&mut c, &["CLIENT", "UNPAUSE"]), "OK");
+    assert_eq!(tx.read(), "*1\r\n+OK\r\n");
+    assert_eq!(pf.read(), ":1\r\n");
+    assert_eq!(setter.read(), "+OK\r\n");
+    assert_eq!(blocked_clients(&mut c), 0);
+}
+
+/// AUTH and HELLO ... AUTH reach MONITOR and the slow log with their secrets redacted.
+#[test]
+fn monitor_and_slowlog_show_auth_redacted() {
+    let s = Server::start(&[]);
+    let mut mon = Raw::open(&s);
+    assert_eq!(mon.cmd(&["MONITOR"]), "+OK\r\n");
+    let mut c = s.conn();
+    let _: String = q(
+        &mut c,
+        &["CONFIG", "SET", "slowlog-log-slower-than", "0"],
+    );
+    let _ = common::q_err(&mut c, &["AUTH", "user", "secret"]);
+    let _ = common::q_err(&mut c, &["HELLO", "2", "AUTH", "user", "secret"]);
+    let mut seen = String::new();
+    while let Some(line) = mon.read_within(500) {
+        seen.push_str(&line);
+    }
+    assert!(
+        seen.contains(r#""AUTH" "(redacted)" "(redacted)""#),
+        "{seen}"
+    );
+    assert!(
+        seen.contains(r#""HELLO" "2" "AUTH" "(redacted)" "(redacted)""#),
+        "{seen}"
+    );
+    assert!(!seen.contains("secret"), "{seen}");
+    let log = s.cli(&["SLOWLOG", "GET", "10"]);
+    assert!(!log.contains("secret"), "{log}");
+    assert!(log.contains("AUTH\n(redacted)\n(redacted)"), "{log}");
+}
+
+/// COMMAND INFO hides `may_replicate`, as Redis does.
+#[test]
+fn command_info_hides_may_replicate() {
+    let s = Server::start(&[]);
+    let mut raw = Raw::open(&s);
+    let info = raw.cmd(&["COMMAND", "INFO", "publish", "pfcount"]);
+    assert!(info.contains("+pubsub\r\n"), "{info}");
+    assert!(!info.contains("may_replicate"), "{info}");
+}

@@ -286,6 +286,7 @@ fn run_buffered(
         limits.unauthenticated = !c.authenticated;
         // As in Redis, CLIENT LIST's `qbuf` counts the command being run with what follows it.
         let unparsed = inbuf.len();
+        c.paused = false;
         let next = match held.take() {
             Some(args) => Ok(Some(args)),
             None => parser.parse(inbuf, &limits),
@@ -297,8 +298,9 @@ fn run_buffered(
                     continue;
                 }
                 if (srv.pause.until_ms > 0 || srv.repl.failover.pauses_writes())
-                    && paused_for(&srv, &args)
+                    && paused_for(&srv, &c, &args)
                 {
+                    c.paused = true;
                     *held = Some(args);
                     break;
                 }
@@ -339,9 +341,10 @@ fn run_buffered(
     Step::Continue
 }
 
-/// Whether CLIENT PAUSE holds this command back (all commands, or only writes in WRITE mode);
-/// a coordinated FAILOVER holds writes back until it ends.
-fn paused_for(srv: &Server, args: &[bytes::Bytes]) -> bool {
+/// Whether CLIENT PAUSE holds this command back (all commands, or only writes in WRITE mode,
+/// EXEC counting as a write when it would run one); a coordinated FAILOVER holds writes back
+/// until it ends.
+fn paused_for(srv: &Server, c: &Client, args: &[bytes::Bytes]) -> bool {
     let client_pause = srv.pause.until_ms > unix_ms();
     if !client_pause && !srv.repl.failover.pauses_writes() {
         return false;
@@ -350,9 +353,16 @@ fn paused_for(srv: &Server, args: &[bytes::Bytes]) -> bool {
         return true;
     }
     use super::command::flags;
-    match dispatch::resolve(srv, args) {
-        Ok(spec) => spec.has(flags::WRITE) || spec.has(flags::MAY_REPLICATE),
-        Err(_) => false,
+    let writes = |args: &[bytes::Bytes]| {
+        dispatch::resolve(srv, args)
+            .is_ok_and(|spec| spec.has(flags::WRITE) || spec.has(flags::MAY_REPLICATE))
+    };
+    if writes(args) {
+        return true;
+    }
+    match (&c.multi, dispatch::resolve(srv, args)) {
+        (Some(queued), Ok(spec)) if spec.name == "exec" => queued.iter().any(|q| writes(&q.args)),
+        _ => false,
     }
 }
 
