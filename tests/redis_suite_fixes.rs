@@ -269,3 +269,33 @@ fn command_info_hides_may_replicate() {
     assert!(info.contains("+pubsub\r\n"), "{info}");
     assert!(!info.contains("may_replicate"), "{info}");
 }
+
+fn used_memory(c: &mut redis::Connection) -> i64 {
+    common::info::info_field(c, "memory", "used_memory")
+        .and_then(|v| v.parse().ok())
+        .expect("used_memory")
+}
+
+/// Near maxmemory, evicting keys gives back the table memory a table doubling took, so
+/// writes keep succeeding under an eviction policy (Redis's "is the memory limit honoured?").
+#[test]
+fn eviction_frees_table_memory_near_maxmemory() {
+    for policy in ["allkeys-random", "volatile-lru"] {
+        let s = Server::start(&[]);
+        let mut c = s.conn();
+        let limit = used_memory(&mut c) + 100 * 1024;
+        let _: String = q(&mut c, &["CONFIG", "SET", "maxmemory", &limit.to_string()]);
+        let _: String = q(&mut c, &["CONFIG", "SET", "maxmemory-policy", policy]);
+        let mut n = 0;
+        while used_memory(&mut c) + 4096 <= limit {
+            let _: String = q(&mut c, &["SETEX", &format!("a:{n}"), "10000", "x"]);
+            n += 1;
+            assert!(n < 100_000, "{policy}: the limit was never approached");
+        }
+        for j in 0..n {
+            let r = common::run(&mut c, &["SETEX", &format!("b:{j}"), "10000", "x"]);
+            assert!(r.is_ok(), "{policy}: SETEX {j}/{n}: {r:?}");
+        }
+        assert!(used_memory(&mut c) < limit + 4096, "{policy}");
+    }
+}

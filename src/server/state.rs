@@ -397,9 +397,14 @@ impl Server {
         self.clients.shared(id)
     }
 
-    /// Memory currently allocated by the process, in bytes.
+    /// Memory in use, in bytes (INFO `used_memory`, what maxmemory limits): what the allocator
+    /// handed out, less the spare capacity of the key tables. Redis's keyspace memory grows
+    /// and shrinks key by key, while a table here doubles in one step and keeps its capacity
+    /// when keys go; counting the spare half would make eviction near maxmemory free nothing
+    /// it can see, and refuse writes after evicting every key.
     pub fn used_memory(&self) -> usize {
-        crate::alloc::allocated()
+        let slack: usize = self.dbs.iter().map(super::db::Db::table_slack).sum();
+        crate::alloc::allocated().saturating_sub(slack)
     }
 }
 
