@@ -299,3 +299,28 @@ fn eviction_frees_table_memory_near_maxmemory() {
         assert!(used_memory(&mut c) < limit + 4096, "{policy}");
     }
 }
+
+/// CONFIG SET bind keeps the listeners of addresses that stay (rebinding them would fail while
+/// they are open) and refuses an address it cannot bind with Redis's message, keeping the old
+/// listeners.
+#[test]
+fn config_set_bind_keeps_staying_listeners() {
+    let s = Server::start(&[]);
+    let mut c = s.conn();
+    let err = common::q_err(&mut c, &["CONFIG", "SET", "bind", "999.999.999.999"]);
+    assert!(
+        err.contains("Failed to bind to specified addresses."),
+        "{err}"
+    );
+    assert_eq!(q::<String>(&mut s.conn(), &["PING"]), "PONG");
+    assert_eq!(
+        q::<String>(&mut c, &["CONFIG", "SET", "bind", "127.0.0.1 -::1"]),
+        "OK"
+    );
+    assert_eq!(q::<String>(&mut s.conn(), &["PING"]), "PONG");
+    assert_eq!(
+        q::<String>(&mut c, &["CONFIG", "SET", "bind", "127.0.0.1"]),
+        "OK"
+    );
+    assert_eq!(q::<String>(&mut s.conn(), &["PING"]), "PONG");
+}

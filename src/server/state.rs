@@ -128,6 +128,8 @@ pub struct Server {
     pub lastsave: i64,
     /// Accept loops of the current listeners (replaced when port/bind change at runtime).
     pub accept_tasks: Vec<tokio::task::AbortHandle>,
+    /// The bound listeners; CONFIG SET bind keeps those whose address stays.
+    pub listeners: Vec<std::rc::Rc<tokio::net::TcpListener>>,
     /// The shared handle this state lives in, for tasks started by commands.
     pub self_ref: std::rc::Weak<std::cell::RefCell<Server>>,
     /// Latency spikes by event (LATENCY command).
@@ -207,6 +209,7 @@ impl Server {
             expire_cursor: 0,
             lastsave: now / 1000,
             accept_tasks: Vec::new(),
+            listeners: Vec::new(),
             self_ref: std::rc::Weak::new(),
             latency: Default::default(),
             replid,
@@ -348,6 +351,16 @@ impl Server {
 
     /// Looks a key up for reading: expiry, hit/miss statistics, LRU/LFU update.
     pub fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+        self.lookup_read_touching(db, key, true)
+    }
+
+    /// Like [`Server::lookup_read`] without the LRU/LFU update: TTL and friends inspect a key
+    /// without counting as an access (Redis's LOOKUP_NOTOUCH).
+    pub fn lookup_read_notouch(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+        self.lookup_read_touching(db, key, false)
+    }
+
+    fn lookup_read_touching(&mut self, db: usize, key: &[u8], touch: bool) -> Option<&mut Entry> {
         let Some(idx) = self.dbs[db].entries.get_index_of(key) else {
             self.stats.keyspace_misses += 1;
             self.notify(notify::KEY_MISS, "keymiss", key, db);
@@ -360,12 +373,13 @@ impl Server {
             return None;
         }
         self.stats.keyspace_hits += 1;
-        let lru = self
-            .evict
-            .touch_value(&self.config, self.now_ms, self.dbs[db].entries[idx].lru);
-        let e = &mut self.dbs[db].entries[idx];
-        e.lru = lru;
-        Some(e)
+        if touch {
+            let lru = self
+                .evict
+                .touch_value(&self.config, self.now_ms, self.dbs[db].entries[idx].lru);
+            self.dbs[db].entries[idx].lru = lru;
+        }
+        Some(&mut self.dbs[db].entries[idx])
     }
 
     /// Whether a key exists (and is not expired) without touching statistics or LRU.
@@ -559,8 +573,15 @@ impl Server {
                 .find(|n| *n == "port" || *n == "bind")
                 .map(String::as_str)
                 .unwrap_or("port");
-            let listeners = super::listener::bind_all(&self.config).map_err(|e| {
-                format!("ERR CONFIG SET failed (possibly related to argument '{arg}') - Unable to listen on this port: {e}")
+            // Listeners whose address (and port) stays are kept.
+            let listeners = super::listener::bind_all(&self.config, &self.listeners).map_err(|e| {
+                tracing::warn!("{e}");
+                let why = if arg == "bind" {
+                    "Failed to bind to specified addresses."
+                } else {
+                    "Unable to listen on this port. Check server logs."
+                };
+                format!("ERR CONFIG SET failed (possibly related to argument '{arg}') - {why}")
             })?;
             if let Some(me) = self.self_ref.upgrade() {
                 // The accept loops are replaced once this command returns (the state is borrowed now).
