@@ -324,3 +324,20 @@ fn config_set_bind_keeps_staying_listeners() {
     );
     assert_eq!(q::<String>(&mut s.conn(), &["PING"]), "PONG");
 }
+
+/// TTL, PTTL, EXPIRETIME, TYPE and EXISTS look at a key without counting as an access.
+#[test]
+fn ttl_type_exists_do_not_touch_the_key() {
+    let s = Server::start(&["--maxmemory-policy", "allkeys-lfu"]);
+    let mut c = s.conn();
+    let _: String = q(&mut c, &["SET", "foo", "bar"]);
+    let freq = |c: &mut redis::Connection| q::<i64>(c, &["OBJECT", "FREQ", "foo"]);
+    let before = freq(&mut c);
+    for cmd in ["TTL", "PTTL", "EXPIRETIME", "TYPE", "EXISTS"] {
+        let _: redis::Value = q(&mut c, &[cmd, "foo"]);
+    }
+    assert_eq!(freq(&mut c), before);
+    // A read does count (a fresh key's counter always grows on its first accesses).
+    let _: String = q(&mut c, &["GET", "foo"]);
+    assert!(freq(&mut c) > before);
+}
