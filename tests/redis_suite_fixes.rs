@@ -341,3 +341,51 @@ fn ttl_type_exists_do_not_touch_the_key() {
     let _: String = q(&mut c, &["GET", "foo"]);
     assert!(freq(&mut c) > before);
 }
+
+/// With `enable-protected-configs local`, a loopback client may CONFIG SET protected configs.
+#[test]
+fn protected_configs_local_allows_loopback_clients() {
+    let s = Server::start(&["--enable-protected-configs", "local"]);
+    let mut c = s.conn();
+    assert_eq!(
+        q::<String>(&mut c, &["CONFIG", "SET", "dbfilename", "somename.rdb"]),
+        "OK"
+    );
+    let s = Server::start(&["--enable-protected-configs", "no"]);
+    let err = common::q_err(&mut s.conn(), &["CONFIG", "SET", "dbfilename", "x.rdb"]);
+    assert!(err.contains("protected"), "{err}");
+}
+
+/// Command-line words after the config file and before the first `--option` are a directive
+/// line of their own, as redis-server reads them.
+#[test]
+fn command_line_words_before_first_option_are_a_directive() {
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("vigil-cliwords-{}-{port}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let conf = dir.join("test.conf");
+    std::fs::write(&conf, "save \"\"\n").expect("write config");
+    let child = Command::new(common::vigil_bin())
+        .arg("server")
+        .arg(&conf)
+        .args(["loglevel", "verbose", "--maxmemory '700mb'"])
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--dir", dir.to_str().unwrap_or(".")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn vigil");
+    // Dropping the guard kills the process and removes the directory.
+    let s = Server { port, child, dir };
+    assert!(
+        wait_for(Duration::from_secs(10), || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        }),
+        "server did not start"
+    );
+    let mut c = s.conn();
+    let got: Vec<String> = q(&mut c, &["CONFIG", "GET", "loglevel"]);
+    assert_eq!(got, ["loglevel", "verbose"]);
+    let got: Vec<String> = q(&mut c, &["CONFIG", "GET", "maxmemory"]);
+    assert_eq!(got, ["maxmemory", "734003200"]);
+}

@@ -186,7 +186,8 @@ fn expand_include(target: &Path, line: &ConfigLine) -> Result<Vec<PathBuf>, Conf
 /// into directive lines. Each `--name` starts a directive once the previous
 /// one has an argument; other words are its arguments, so a value may
 /// itself start with `--` (`--requirepass --x`). `--name value` given as
-/// one word is split like a file line. A bare `--save` means `save ""`.
+/// one word is split like a file line. A bare `--save` means `save ""`. Words before the
+/// first `--name` are a directive line themselves.
 pub fn parse_command_line(args: &[String]) -> Result<Vec<ConfigLine>, ConfigError> {
     let mut out: Vec<ConfigLine> = Vec::new();
     let mut want_arg = false;
@@ -221,16 +222,19 @@ pub fn parse_command_line(args: &[String]) -> Result<Vec<ConfigLine>, ConfigErro
                 args: words,
                 raw: String::new(),
             });
-        } else {
-            let Some(last) = out.last_mut() else {
-                return Err(ConfigError::at(
-                    &file,
-                    1,
-                    token,
-                    "Bad directive or wrong number of arguments",
-                ));
-            };
+        } else if let Some(last) = out.last_mut() {
             last.args.push(token.as_bytes().to_vec());
+            want_arg = false;
+        } else {
+            // Words before the first `--option` form a directive line of their own, as
+            // redis-server reads them (`loglevel verbose --port 1`).
+            out.push(ConfigLine {
+                file: file.clone(),
+                line: 1,
+                name: token.to_ascii_lowercase(),
+                args: Vec::new(),
+                raw: String::new(),
+            });
             want_arg = false;
         }
     }
@@ -303,7 +307,13 @@ mod tests {
         assert_eq!(lines[1].file, PathBuf::from(COMMAND_LINE));
         assert_eq!(lines[1].line, 2);
         assert_eq!(lines[1].raw, "requirepass \"a b\"");
-        assert!(parse_command_line(&s(&["port", "1"])).is_err());
+        assert_eq!(
+            cli(&["loglevel", "verbose", "--port", "1"]),
+            vec![
+                ("loglevel".into(), s(&["verbose"])),
+                ("port".into(), s(&["1"]))
+            ]
+        );
     }
 
     #[test]

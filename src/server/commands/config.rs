@@ -69,7 +69,8 @@ fn config_set(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         .map(|p| (p[0].to_vec(), p[1].to_vec()))
         .collect();
     let before = ctx.srv.config.clone();
-    match ctx.srv.config.set(&pairs) {
+    let local = super::debug::is_local_addr(&ctx.client.addr);
+    match ctx.srv.config.set_for_client(&pairs, local) {
         Ok(changed) => match ctx.srv.apply_config_changes(&changed) {
             Ok(()) => {
                 warn_not_supported(&changed);
