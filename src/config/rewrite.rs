@@ -62,7 +62,9 @@ fn directive_lines(def: &Directive, value: &Value) -> Vec<(String, bool)> {
             .split(|&b| b == b' ')
             .collect::<Vec<_>>()
             .chunks(2)
-            .map(|pair| (format!("save {}", words(&pair.join(&b' '))), force))
+            // Redis writes every save point, default or not: a partial rewrite of an existing
+            // `save` line would otherwise drop the others.
+            .map(|pair| (format!("save {}", words(&pair.join(&b' '))), true))
             .collect(),
         Kind::Special(Special::ClientOutputBufferLimit) => {
             let current = parse_obuf(v);

@@ -211,7 +211,10 @@ impl ServerConfig {
             };
         }
         let mut out = Vec::new();
-        for def in DIRECTIVES.iter().filter(|d| !d.hidden()) {
+        for def in DIRECTIVES
+            .iter()
+            .filter(|d| !d.hidden() && !d.hidden_from_patterns())
+        {
             for name in std::iter::once(&def.name).chain(def.aliases) {
                 if glob_match(pattern, name.as_bytes(), true) {
                     out.push((name.to_string(), lossy(&self.display(def.name))));

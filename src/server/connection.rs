@@ -186,6 +186,7 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
                 let expired = c.blocked.as_ref().and_then(|b| b.deadline_ms).is_some_and(|d| d <= unix_ms());
                 if let (true, Some(state)) = (expired, c.blocked.clone()) {
                     dispatch::unblock(&mut srv, &mut c);
+                    dispatch::count_unblocked_call(&mut srv, &state.args, &state.timeout_reply);
                     srv.stats.blocked_timeouts += 1;
                     emit(&mut c, &state.timeout_reply, &mut out, ReplyMode::On);
                 }

@@ -585,12 +585,8 @@ fn unblock(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     };
     if let Reply::Error(text) = &answer {
         ctx.srv.stats.count_error(text);
-        // The blocked command failed after all: INFO commandstats counts it (Redis does too).
-        if let Ok(spec) = dispatch::resolve(ctx.srv, &state.args) {
-            let name = dispatch::full_name(ctx.srv, spec);
-            ctx.srv.stats.command_stat(name).failed_calls += 1;
-        }
     }
+    dispatch::count_unblocked_call(ctx.srv, &state.args, &answer);
     let _ = entry.shared.tx.send(Outbound::Unblocked(answer));
     Reply::Int(1)
 }

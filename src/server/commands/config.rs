@@ -68,6 +68,13 @@ fn config_set(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         .chunks(2)
         .map(|p| (p[0].to_vec(), p[1].to_vec()))
         .collect();
+    if ctx.srv.rdb.loading.is_some()
+        && pairs.iter().any(|(name, _)| {
+            crate::config::registry::lookup(name).is_some_and(|d| d.denied_while_loading())
+        })
+    {
+        return Reply::err(crate::server::persistence::rdb::load::LOADING_ERROR);
+    }
     let before = ctx.srv.config.clone();
     let local = super::debug::is_local_addr(&ctx.client.addr);
     match ctx.srv.config.set_for_client(&pairs, local) {
