@@ -389,3 +389,89 @@ fn command_line_words_before_first_option_are_a_directive() {
     let got: Vec<String> = q(&mut c, &["CONFIG", "GET", "maxmemory"]);
     assert_eq!(got, ["maxmemory", "734003200"]);
 }
+
+/// CONFIG REWRITE writes every save point, even when they are the defaults and the file
+/// already had a `save` line.
+#[test]
+fn config_rewrite_writes_every_save_point() {
+    let dir = std::env::temp_dir().join(format!("vigil-rwsave-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let conf = dir.join("r.conf");
+    std::fs::write(&conf, "save 900 1\n").expect("write config");
+    let s = Server::start_with(Some(&conf), &[]);
+    let mut c = s.conn();
+    let _: String = q(&mut c, &["CONFIG", "SET", "save", "3600 1 300 100 60 10000"]);
+    let _: String = q(&mut c, &["CONFIG", "REWRITE"]);
+    let text = std::fs::read_to_string(&conf).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    for line in ["save 3600 1", "save 300 100", "save 60 10000"] {
+        assert!(text.lines().any(|l| l == line), "{line} missing:\n{text}");
+    }
+    assert!(!text.contains("save 900 1"), "{text}");
+}
+
+/// Debugging configs such as key-load-delay answer CONFIG GET by name only, not patterns.
+#[test]
+fn hidden_configs_are_left_out_of_patterns() {
+    let s = Server::start(&[]);
+    let mut c = s.conn();
+    let all: Vec<String> = q(&mut c, &["CONFIG", "GET", "*"]);
+    assert!(!all.iter().any(|n| n == "key-load-delay"));
+    assert!(all.iter().any(|n| n == "maxmemory"));
+    let one: Vec<String> = q(&mut c, &["CONFIG", "GET", "key-load-delay"]);
+    assert_eq!(one, ["key-load-delay", "0"]);
+}
+
+/// Start-up errors show a command-line directive as redis-server does, each separate
+/// argument quoted; a bare `--shutdown-on-sigint` is refused.
+#[test]
+fn command_line_errors_quote_arguments() {
+    let run = |args: &[&str]| -> String {
+        let out = Command::new(common::vigil_bin())
+            .arg("server")
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run vigil");
+        assert!(!out.status.success(), "{args:?} started");
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let err = run(&["--port", "6379", "6380"]);
+    assert!(err.contains(r#"'port "6379" "6380"'"#), "{err}");
+    assert!(err.contains("wrong number of arguments"), "{err}");
+    let err = run(&["--port", "--bla", "--loglevel", "verbose"]);
+    assert!(err.contains(r#"'port "--bla"'"#), "{err}");
+    let err = run(&["--shutdown-on-sigint"]);
+    assert!(err.contains("'shutdown-on-sigint'"), "{err}");
+    assert!(err.contains("argument(s) must be one of the following"), "{err}");
+}
+
+/// A BLPOP that blocks and is then served counts one call, and the slow log records it
+/// when it is served.
+#[test]
+fn served_blocking_command_counts_once_and_is_slowlogged() {
+    let s = Server::start(&["--slowlog-log-slower-than", "0"]);
+    let mut c = s.conn();
+    let mut rd = Raw::open(&s);
+    rd.block(&["BLPOP", "l", "0"]);
+    let _: String = q(&mut c, &["SLOWLOG", "RESET"]);
+    let _: i64 = q(&mut c, &["LPUSH", "l", "foo"]);
+    assert_eq!(rd.read(), "*2\r\n$1\r\nl\r\n$3\r\nfoo\r\n");
+    let log = s.cli(&["SLOWLOG", "GET"]);
+    assert!(log.contains("BLPOP\nl\n0"), "{log}");
+    let stats: String = q(&mut c, &["INFO", "commandstats"]);
+    assert!(stats.contains("cmdstat_blpop:calls=1,"), "{stats}");
+}
+
+/// SORT_RO is marked movablekeys, as in Redis (its BY/GET patterns name more keys).
+#[test]
+fn sort_ro_is_movablekeys() {
+    let s = Server::start(&[]);
+    let mut raw = Raw::open(&s);
+    let info = raw.cmd(&["COMMAND", "INFO", "sort_ro"]);
+    assert!(info.contains("+movablekeys\r\n"), "{info}");
+}
