@@ -475,3 +475,39 @@ fn sort_ro_is_movablekeys() {
     let info = raw.cmd(&["COMMAND", "INFO", "sort_ro"]);
     assert!(info.contains("+movablekeys\r\n"), "{info}");
 }
+
+/// DEBUG CONFIG-REWRITE-FORCE-ALL writes every directive, and the file loads back to the same
+/// configuration (Redis's "CONFIG REWRITE sanity").
+#[test]
+fn config_rewrite_force_all_loads_back() {
+    let dir = std::env::temp_dir().join(format!("vigil-rwall-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let conf = dir.join("r.conf");
+    std::fs::write(&conf, "enable-debug-command yes\nmaxmemory 7mb\n").expect("write config");
+    let config = |s: &Server| -> std::collections::BTreeMap<String, String> {
+        let flat: Vec<String> = q(&mut s.conn(), &["CONFIG", "GET", "*"]);
+        flat.chunks(2)
+            // The harness gives each server its own port and dir on the command line.
+            .filter(|kv| kv[0] != "port" && kv[0] != "dir")
+            .map(|kv| (kv[0].clone(), kv[1].clone()))
+            .collect()
+    };
+    let first = Server::start_with(Some(&conf), &[]);
+    let before = config(&first);
+    assert_eq!(
+        q::<String>(&mut first.conn(), &["DEBUG", "CONFIG-REWRITE-FORCE-ALL"]),
+        "OK"
+    );
+    let text = std::fs::read_to_string(&conf).unwrap_or_default();
+    assert!(text.lines().any(|l| l == "maxmemory-policy noeviction"), "{text}");
+    // The file names the first server's `dir`, which goes away with it: start the second one
+    // while the first still runs.
+    let second = Server::start_with(Some(&conf), &[]);
+    let after = config(&second);
+    drop(second);
+    drop(first);
+    let _ = std::fs::remove_dir_all(&dir);
+    for (k, v) in &before {
+        assert_eq!(after.get(k), Some(v), "{k} changed across the rewrite");
+    }
+}
