@@ -186,7 +186,13 @@ pub(crate) fn rewrite_content(
             continue;
         };
         let mut free = slots.remove(def.name).unwrap_or_default();
-        for (line, force) in directive_lines(def, value, force_all) {
+        // As in Redis, a sentinel's file gets no save points (existing ones are dropped).
+        let wanted = if sentinel.is_some() && matches!(def.kind, Kind::Special(Special::Save)) {
+            Vec::new()
+        } else {
+            directive_lines(def, value, force_all)
+        };
+        for (line, force) in wanted {
             if let Some((slot, old_args)) = free.pop_front() {
                 if !same_meaning(def, value, &old_args, &line) {
                     lines[slot] = Some(line.into_bytes());
