@@ -151,7 +151,10 @@ fn client_list_qbuf_counts_the_running_command() {
     let s = Server::start(&[]);
     let mut c = s.conn();
     let mut other = s.conn();
-    assert_eq!(q::<String>(&mut other, &["CLIENT", "SETNAME", "idle"]), "OK");
+    assert_eq!(
+        q::<String>(&mut other, &["CLIENT", "SETNAME", "idle"]),
+        "OK"
+    );
     let me: String = q(&mut c, &["CLIENT", "INFO"]);
     assert!(me.contains(" qbuf=26 "), "{me}");
     let list: String = q(&mut c, &["CLIENT", "LIST"]);
@@ -236,10 +239,7 @@ fn monitor_and_slowlog_show_auth_redacted() {
     let mut mon = Raw::open(&s);
     assert_eq!(mon.cmd(&["MONITOR"]), "+OK\r\n");
     let mut c = s.conn();
-    let _: String = q(
-        &mut c,
-        &["CONFIG", "SET", "slowlog-log-slower-than", "0"],
-    );
+    let _: String = q(&mut c, &["CONFIG", "SET", "slowlog-log-slower-than", "0"]);
     let _ = common::q_err(&mut c, &["AUTH", "user", "secret"]);
     let _ = common::q_err(&mut c, &["HELLO", "2", "AUTH", "user", "secret"]);
     let mut seen = String::new();
@@ -400,7 +400,10 @@ fn config_rewrite_writes_every_save_point() {
     std::fs::write(&conf, "save 900 1\n").expect("write config");
     let s = Server::start_with(Some(&conf), &[]);
     let mut c = s.conn();
-    let _: String = q(&mut c, &["CONFIG", "SET", "save", "3600 1 300 100 60 10000"]);
+    let _: String = q(
+        &mut c,
+        &["CONFIG", "SET", "save", "3600 1 300 100 60 10000"],
+    );
     let _: String = q(&mut c, &["CONFIG", "REWRITE"]);
     let text = std::fs::read_to_string(&conf).unwrap_or_default();
     let _ = std::fs::remove_dir_all(&dir);
@@ -447,7 +450,10 @@ fn command_line_errors_quote_arguments() {
     assert!(err.contains(r#"'port "--bla"'"#), "{err}");
     let err = run(&["--shutdown-on-sigint"]);
     assert!(err.contains("'shutdown-on-sigint'"), "{err}");
-    assert!(err.contains("argument(s) must be one of the following"), "{err}");
+    assert!(
+        err.contains("argument(s) must be one of the following"),
+        "{err}"
+    );
 }
 
 /// A BLPOP that blocks and is then served counts one call, and the slow log records it
@@ -499,7 +505,10 @@ fn config_rewrite_force_all_loads_back() {
         "OK"
     );
     let text = std::fs::read_to_string(&conf).unwrap_or_default();
-    assert!(text.lines().any(|l| l == "maxmemory-policy noeviction"), "{text}");
+    assert!(
+        text.lines().any(|l| l == "maxmemory-policy noeviction"),
+        "{text}"
+    );
     // The file names the first server's `dir`, which goes away with it: start the second one
     // while the first still runs.
     let second = Server::start_with(Some(&conf), &[]);

@@ -374,9 +374,9 @@ impl Server {
         }
         self.stats.keyspace_hits += 1;
         if touch {
-            let lru = self
-                .evict
-                .touch_value(&self.config, self.now_ms, self.dbs[db].entries[idx].lru);
+            let lru =
+                self.evict
+                    .touch_value(&self.config, self.now_ms, self.dbs[db].entries[idx].lru);
             self.dbs[db].entries[idx].lru = lru;
         }
         Some(&mut self.dbs[db].entries[idx])
@@ -574,15 +574,16 @@ impl Server {
                 .map(String::as_str)
                 .unwrap_or("port");
             // Listeners whose address (and port) stays are kept.
-            let listeners = super::listener::bind_all(&self.config, &self.listeners).map_err(|e| {
-                tracing::warn!("{e}");
-                let why = if arg == "bind" {
-                    "Failed to bind to specified addresses."
-                } else {
-                    "Unable to listen on this port. Check server logs."
-                };
-                format!("ERR CONFIG SET failed (possibly related to argument '{arg}') - {why}")
-            })?;
+            let listeners =
+                super::listener::bind_all(&self.config, &self.listeners).map_err(|e| {
+                    tracing::warn!("{e}");
+                    let why = if arg == "bind" {
+                        "Failed to bind to specified addresses."
+                    } else {
+                        "Unable to listen on this port. Check server logs."
+                    };
+                    format!("ERR CONFIG SET failed (possibly related to argument '{arg}') - {why}")
+                })?;
             if let Some(me) = self.self_ref.upgrade() {
                 // The accept loops are replaced once this command returns (the state is borrowed now).
                 tokio::task::spawn_local(async move {
