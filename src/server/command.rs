@@ -74,8 +74,8 @@ pub mod flags {
         (SKIP_SLOWLOG, "skip_slowlog"),
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
-        (MAY_REPLICATE, "may_replicate"),
         (NO_ASYNC_LOADING, "no_async_loading"),
+        // MAY_REPLICATE is not listed: Redis hides it from COMMAND on purpose.
         (NO_MULTI, "no_multi"),
         (MOVABLE_KEYS, "movablekeys"),
         (NO_MANDATORY_KEYS, "no_mandatory_keys"),

@@ -15,8 +15,9 @@ use crate::config::ServerConfig;
 /// Text Redis sends to non-loopback clients in protected mode.
 pub const PROTECTED_MODE_ERROR: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 
-/// Resolves `bind` entries into socket addresses; a leading `-` marks an optional address.
-fn bind_addrs(config: &ServerConfig) -> Vec<(SocketAddr, bool)> {
+/// Resolves `bind` entries into socket addresses; a leading `-` marks an optional address,
+/// which is left out when it is not an address, as it would be when it cannot be bound.
+fn bind_addrs(config: &ServerConfig) -> Result<Vec<(SocketAddr, bool)>, String> {
     let mut out = Vec::new();
     let binds: Vec<(bool, String)> = if config.bind.is_empty() {
         vec![(false, "*".into()), (true, "::*".into())]
@@ -36,10 +37,16 @@ fn bind_addrs(config: &ServerConfig) -> Vec<(SocketAddr, bool)> {
         };
         match ip.parse::<std::net::IpAddr>() {
             Ok(ip) => out.push((SocketAddr::new(ip, config.port), optional)),
-            Err(_) => tracing::warn!(address = %b, "cannot parse bind address"),
+            Err(_) if optional => tracing::debug!(address = %b, "optional bind address unusable"),
+            Err(_) => {
+                return Err(format!(
+                    "Could not create server TCP listening socket {b}:{}: not an IP address",
+                    config.port
+                ));
+            }
         }
     }
-    out
+    Ok(out)
 }
 
 fn listen(addr: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
@@ -84,11 +91,20 @@ pub fn run(config: ServerConfig) -> i32 {
 }
 
 /// Binds every configured address; optional (`-addr`) ones may fail. Errors name the address.
-pub fn bind_all(config: &ServerConfig) -> Result<Vec<TcpListener>, String> {
+/// Listeners in `current` already bound to a wanted address are kept (a socket cannot be bound
+/// twice), so CONFIG SET bind can keep an address while adding or dropping others.
+pub fn bind_all(
+    config: &ServerConfig,
+    current: &[Rc<TcpListener>],
+) -> Result<Vec<Rc<TcpListener>>, String> {
     let mut listeners = Vec::new();
-    for (addr, optional) in bind_addrs(config) {
+    for (addr, optional) in bind_addrs(config)? {
+        if let Some(l) = current.iter().find(|l| l.local_addr().ok() == Some(addr)) {
+            listeners.push(l.clone());
+            continue;
+        }
         match listen(addr, config.tcp_backlog) {
-            Ok(l) => listeners.push(l),
+            Ok(l) => listeners.push(Rc::new(l)),
             Err(e) if optional => {
                 tracing::debug!(%addr, error = %e, "optional bind address unavailable")
             }
@@ -105,8 +121,9 @@ pub fn bind_all(config: &ServerConfig) -> Result<Vec<TcpListener>, String> {
     Ok(listeners)
 }
 
-/// Starts accepting on freshly bound listeners, replacing the previous ones (CONFIG SET port/bind).
-pub fn start_accepting(server: &SharedServer, listeners: Vec<TcpListener>) {
+/// Starts accepting on `listeners`, replacing the previous accept loops (CONFIG SET port/bind);
+/// previous listeners not among them are closed.
+pub fn start_accepting(server: &SharedServer, listeners: Vec<Rc<TcpListener>>) {
     let mut srv = server.borrow_mut();
     for task in srv.accept_tasks.drain(..) {
         task.abort();
@@ -116,16 +133,17 @@ pub fn start_accepting(server: &SharedServer, listeners: Vec<TcpListener>) {
         .filter_map(|l| l.local_addr().ok())
         .map(|a| a.to_string())
         .collect();
-    for l in listeners {
-        let task = tokio::task::spawn_local(accept_loop(server.clone(), l));
+    for l in &listeners {
+        let task = tokio::task::spawn_local(accept_loop(server.clone(), l.clone()));
         srv.accept_tasks.push(task.abort_handle());
     }
+    srv.listeners = listeners;
 }
 
 /// Start-up shared by the data node and the sentinel: bind the listeners, build the state,
 /// write the pidfile. Errors are logged; the caller exits with status 1.
-pub fn bind_and_build(config: ServerConfig) -> Option<(Vec<TcpListener>, Server)> {
-    let listeners = match bind_all(&config) {
+pub fn bind_and_build(config: ServerConfig) -> Option<(Vec<Rc<TcpListener>>, Server)> {
+    let listeners = match bind_all(&config, &[]) {
         Ok(l) => l,
         Err(e) => {
             tracing::warn!("Warning: {e}");
@@ -159,11 +177,12 @@ async fn serve(config: ServerConfig) -> i32 {
     let port = server.config.port;
     let server: SharedServer = Rc::new(RefCell::new(server));
     server.borrow_mut().self_ref = Rc::downgrade(&server);
+    // Redis's test harness waits for " PID: <pid>" (from Redis's start-up banner) in the log.
+    let pid = std::process::id();
     tracing::info!(
-        pid = std::process::id(),
         port,
         version = env!("CARGO_PKG_VERSION"),
-        "Server initialized"
+        "Server initialized, PID: {pid}"
     );
     start_accepting(&server, listeners);
     tokio::task::spawn_local(super::cron::run(server.clone()));
@@ -195,7 +214,7 @@ async fn serve(config: ServerConfig) -> i32 {
     code
 }
 
-async fn accept_loop(server: SharedServer, listener: TcpListener) {
+async fn accept_loop(server: SharedServer, listener: Rc<TcpListener>) {
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(x) => x,

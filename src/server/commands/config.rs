@@ -60,9 +60,6 @@ fn config_get(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     Reply::Map(out)
 }
 
-/// Directives CONFIG SET refuses while a dataset loads (Redis's `DENY_LOADING_CONFIG`).
-const DENY_LOADING: &[&str] = &["appendonly", "repl-diskless-load", "dir"];
-
 fn config_set(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     if !a.len().is_multiple_of(2) {
         return Reply::err("ERR syntax error");
@@ -73,14 +70,15 @@ fn config_set(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         .collect();
     if ctx.srv.rdb.loading.is_some()
         && pairs.iter().any(|(name, _)| {
-            crate::config::registry::lookup(name).is_some_and(|d| DENY_LOADING.contains(&d.name))
+            crate::config::registry::lookup(name).is_some_and(|d| d.denied_while_loading())
         })
     {
         // Precedence over any other error, as in Redis: clients may retry on -LOADING.
         return Reply::err(crate::server::persistence::rdb::load::LOADING_ERROR);
     }
     let before = ctx.srv.config.clone();
-    match ctx.srv.config.set(&pairs) {
+    let local = super::debug::is_local_addr(&ctx.client.addr);
+    match ctx.srv.config.set_for_client(&pairs, local) {
         Ok(changed) => match ctx.srv.apply_config_changes(&changed) {
             Ok(()) => {
                 warn_not_supported(&changed);

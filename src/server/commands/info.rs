@@ -218,6 +218,8 @@ fn clients_section(ctx: &Ctx, out: &mut String) {
             if b.deadline_ms.is_some() {
                 in_timeout += 1;
             }
+        } else if c.paused {
+            blocked += 1;
         }
         max_in = max_in.max(c.qbuf);
         max_out = max_out.max(c.omem);
