@@ -8,8 +8,6 @@
 mod common;
 mod replication_common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::time::Duration;
 
 use common::{q, q_err};
@@ -250,55 +248,11 @@ fn disabled_mode_still_goes_through_the_disk() {
 
 /// A fake master sends the handshake answers and then `payload` as the `$EOF:` image.
 fn fake_master(payload: Vec<u8>) -> (u16, std::thread::JoinHandle<()>) {
-    let l = TcpListener::bind(("127.0.0.1", 0)).expect("bind");
-    let port = l.local_addr().expect("addr").port();
-    let h = std::thread::spawn(move || {
-        let Ok((s, _)) = l.accept() else { return };
-        let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
-        let mut w = s.try_clone().expect("clone");
-        let mut rd = BufReader::new(s);
-        // Answer each command until PSYNC.
-        loop {
-            let mut line = String::new();
-            if rd.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let Some(n) = line
-                .trim()
-                .strip_prefix('*')
-                .and_then(|n| n.parse::<usize>().ok())
-            else {
-                continue;
-            };
-            let mut args = Vec::new();
-            for _ in 0..n {
-                let mut len = String::new();
-                let _ = rd.read_line(&mut len);
-                let len: usize = len.trim().trim_start_matches('$').parse().unwrap_or(0);
-                let mut buf = vec![0u8; len + 2];
-                let _ = rd.read_exact(&mut buf);
-                buf.truncate(len);
-                args.push(String::from_utf8_lossy(&buf).to_uppercase());
-            }
-            match args.first().map(String::as_str) {
-                Some("PING") => {
-                    let _ = w.write_all(b"+PONG\r\n");
-                }
-                Some("PSYNC") => break,
-                _ => {
-                    let _ = w.write_all(b"+OK\r\n");
-                }
-            }
-        }
-        let mark = "x".repeat(40);
-        let mut out = format!("+FULLRESYNC {} 0\r\n$EOF:{mark}\r\n", "f".repeat(40)).into_bytes();
-        out.extend_from_slice(&payload);
-        out.extend_from_slice(mark.as_bytes());
-        let _ = w.write_all(&out);
-        // Keep the link open a moment, then go away.
-        std::thread::sleep(Duration::from_millis(500));
-    });
-    (port, h)
+    let mark = "x".repeat(40);
+    let mut out = format!("+FULLRESYNC {} 0\r\n$EOF:{mark}\r\n", "f".repeat(40)).into_bytes();
+    out.extend_from_slice(&payload);
+    out.extend_from_slice(mark.as_bytes());
+    replication_common::fake_master(out)
 }
 
 /// An RDB image of a real redis-server holding `n` keys.

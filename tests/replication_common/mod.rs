@@ -3,8 +3,8 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -306,4 +306,69 @@ pub fn dataset(node: &Node) -> Vec<String> {
         }
     }
     rows
+}
+
+/// A fake master on a free port: answers the replica's handshake (+PONG, +OK) until PSYNC,
+/// then writes `after_psync` (the `+FULLRESYNC` line, the image, any stream) and keeps the link
+/// open half a second before going away.
+pub fn fake_master(after_psync: Vec<u8>) -> (u16, std::thread::JoinHandle<()>) {
+    let l = TcpListener::bind(("127.0.0.1", 0)).expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let h = std::thread::spawn(move || {
+        let Ok((s, _)) = l.accept() else { return };
+        let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+        let mut w = s.try_clone().expect("clone");
+        let mut rd = BufReader::new(s);
+        loop {
+            let mut line = String::new();
+            if rd.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let Some(n) = line
+                .trim()
+                .strip_prefix('*')
+                .and_then(|n| n.parse::<usize>().ok())
+            else {
+                continue;
+            };
+            let mut args = Vec::new();
+            for _ in 0..n {
+                let mut len = String::new();
+                let _ = rd.read_line(&mut len);
+                let len: usize = len.trim().trim_start_matches('$').parse().unwrap_or(0);
+                let mut buf = vec![0u8; len + 2];
+                let _ = rd.read_exact(&mut buf);
+                buf.truncate(len);
+                args.push(String::from_utf8_lossy(&buf).to_uppercase());
+            }
+            match args.first().map(String::as_str) {
+                Some("PING") => {
+                    let _ = w.write_all(b"+PONG\r\n");
+                }
+                Some("PSYNC") => break,
+                _ => {
+                    let _ = w.write_all(b"+OK\r\n");
+                }
+            }
+        }
+        let _ = w.write_all(&after_psync);
+        std::thread::sleep(Duration::from_millis(500));
+    });
+    (port, h)
+}
+
+/// An RDB image holding only aux fields (`name`, `value` pairs), without a checksum.
+pub fn aux_only_rdb(aux: &[(&str, &str)]) -> Vec<u8> {
+    let mut out = b"REDIS0010".to_vec();
+    for (name, value) in aux {
+        out.push(0xfa);
+        for s in [name, value] {
+            assert!(s.len() < 64, "short strings only");
+            out.push(s.len() as u8);
+            out.extend_from_slice(s.as_bytes());
+        }
+    }
+    out.push(0xff);
+    out.extend_from_slice(&[0; 8]);
+    out
 }

@@ -435,6 +435,14 @@ async fn stream_loop(server: &SharedServer, conn: MasterConn, db: usize) -> Resu
     let (tx, mut rx) = mpsc::unbounded_channel();
     let client = {
         let mut srv = server.borrow_mut();
+        // The database comes from the master's image (or our own file): one we do not have
+        // leaves the stream in database 0, as Redis's failing selectDb does.
+        let db = if db < srv.dbs.len() {
+            db
+        } else {
+            tracing::warn!(db, "the master's stream selected a database we do not have");
+            0
+        };
         let id = srv.clients.next_id();
         let shared = Rc::new(ClientShared {
             id,
