@@ -157,8 +157,12 @@ pub fn start_replica_load(
                         l.ok_or_else(|| format!("{} vanished before loading", path.display()))
                     })
                 }
-                LoadSource::Stream { chunks, size } => {
-                    load::load_stream(chunks, size, &opts, Some(&progress))
+                // The announced length is only the master's word: read as a stream of unknown
+                // length, lengths inside the image cannot make the loader reserve memory for
+                // data that never comes. The receiving side forwards exactly the announced
+                // bytes, so a length that does not match the image still fails the load.
+                LoadSource::Stream { chunks, size: _ } => {
+                    load::load_stream(chunks, None, &opts, Some(&progress))
                 }
             };
             let _ = tx.send(outcome);
