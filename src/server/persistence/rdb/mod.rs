@@ -147,7 +147,8 @@ impl ReplInfo {
             return None;
         }
         let offset = int("repl-offset")?;
-        if offset < 0 {
+        // The stream continues at offset + 1: the largest offset has no continuation.
+        if offset < 0 || offset == i64::MAX {
             return None;
         }
         Some(ReplInfo {

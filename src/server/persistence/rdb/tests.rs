@@ -517,6 +517,7 @@ fn replication_fields_round_trip_and_need_all_three() {
     assert!(super::ReplInfo::from_aux(&aux("0", &id, "0")).is_some());
     assert!(super::ReplInfo::from_aux(&aux("-1", &id, "10")).is_none());
     assert!(super::ReplInfo::from_aux(&aux("0", &id, "-1")).is_none());
+    assert!(super::ReplInfo::from_aux(&aux("0", &id, "9223372036854775807")).is_none());
     assert!(super::ReplInfo::from_aux(&aux("0", "short", "10")).is_none());
     assert!(super::ReplInfo::from_aux(&aux("0", &id, "x")[..2]).is_none());
 }
