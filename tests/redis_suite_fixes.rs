@@ -325,6 +325,20 @@ fn config_set_bind_keeps_staying_listeners() {
     assert_eq!(q::<String>(&mut s.conn(), &["PING"]), "PONG");
 }
 
+/// `bind` takes host names as redis-server does (getaddrinfo, first address).
+#[test]
+fn bind_accepts_a_host_name() {
+    let s = Server::start(&["--bind", "localhost"]);
+    let mut c = s.conn();
+    let bind: Vec<String> = q(&mut c, &["CONFIG", "GET", "bind"]);
+    assert_eq!(bind, ["bind", "localhost"]);
+    assert_eq!(
+        q::<String>(&mut c, &["CONFIG", "SET", "bind", "localhost -::1"]),
+        "OK"
+    );
+    assert_eq!(q::<String>(&mut s.conn(), &["PING"]), "PONG");
+}
+
 /// TTL, PTTL, EXPIRETIME, TYPE and EXISTS look at a key without counting as an access.
 #[test]
 fn ttl_type_exists_do_not_touch_the_key() {

@@ -35,18 +35,34 @@ fn bind_addrs(config: &ServerConfig) -> Result<Vec<(SocketAddr, bool)>, String> 
             "::*" => "::".to_string(),
             h => h.to_string(),
         };
-        match ip.parse::<std::net::IpAddr>() {
-            Ok(ip) => out.push((SocketAddr::new(ip, config.port), optional)),
-            Err(_) if optional => tracing::debug!(address = %b, "optional bind address unusable"),
-            Err(_) => {
+        match resolve(&ip, config.port) {
+            Ok(addr) => out.push((addr, optional)),
+            Err(e) if optional => {
+                tracing::debug!(address = %b, error = %e, "optional bind address unusable")
+            }
+            Err(e) => {
                 return Err(format!(
-                    "Could not create server TCP listening socket {b}:{}: not an IP address",
+                    "Could not create server TCP listening socket {b}:{}: {e}",
                     config.port
                 ));
             }
         }
     }
     Ok(out)
+}
+
+/// An address to bind: an IP as is, or a host name (`localhost`) resolved to its first
+/// address, as Redis's getaddrinfo-based bind does.
+fn resolve(host: &str, port: u16) -> Result<SocketAddr, String> {
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return Ok(SocketAddr::new(ip, port));
+    }
+    use std::net::ToSocketAddrs;
+    (host, port)
+        .to_socket_addrs()
+        .map_err(|e| e.to_string())?
+        .next()
+        .ok_or_else(|| "no address".to_string())
 }
 
 fn listen(addr: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
