@@ -36,7 +36,10 @@ fn stream_database_out_of_range_falls_back_to_db0() {
         r.cmd(&["GET", "k"]).ok() == Some(redis::Value::BulkString(b"v".to_vec()))
     });
     let _ = h.join();
-    assert_eq!(r.cmd(&["PING"]).ok(), Some(redis::Value::SimpleString("PONG".into())));
+    assert_eq!(
+        r.cmd(&["PING"]).ok(),
+        Some(redis::Value::SimpleString("PONG".into()))
+    );
     assert!(!r.log().contains("panicked"), "{}", r.log());
 }
 
