@@ -209,12 +209,19 @@ pub async fn run(conn: &mut MasterConn, p: &Params) -> Result<Psync, String> {
     parse_psync_reply(&reply)
 }
 
+/// Largest replication offset accepted from a master: leaves ample room for the stream to grow.
+const MAX_STREAM_OFFSET: i64 = i64::MAX / 2;
+
 /// Interprets the answer to PSYNC.
 pub fn parse_psync_reply(reply: &str) -> Result<Psync, String> {
     if let Some(rest) = reply.strip_prefix("+FULLRESYNC") {
         let mut it = rest.split_whitespace();
         let replid = it.next().unwrap_or_default().to_string();
-        let offset = it.next().and_then(|o| o.parse::<i64>().ok());
+        // An offset that leaves no room to grow would overflow our stream arithmetic later.
+        let offset = it
+            .next()
+            .and_then(|o| o.parse::<i64>().ok())
+            .filter(|o| (0..=MAX_STREAM_OFFSET).contains(o));
         return match offset {
             Some(offset) if replid.len() == 40 => {
                 tracing::info!("Full resync from master: {replid}:{offset}");
@@ -293,5 +300,9 @@ mod tests {
         ));
         assert!(parse_psync_reply("-ERR unknown command").is_err());
         assert!(parse_psync_reply("+FULLRESYNC x y").is_err());
+        // Offsets a peer could use to overflow our arithmetic are refused.
+        for bad in ["-1", "9223372036854775807"] {
+            assert!(parse_psync_reply(&format!("+FULLRESYNC {} {bad}", "a".repeat(40))).is_err());
+        }
     }
 }
