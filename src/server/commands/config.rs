@@ -68,6 +68,14 @@ fn config_set(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         .chunks(2)
         .map(|p| (p[0].to_vec(), p[1].to_vec()))
         .collect();
+    // Redis's DENY_LOADING_CONFIG: the AOF cannot be switched while the dataset loads.
+    if ctx.srv.rdb.loading.is_some()
+        && pairs
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(b"appendonly"))
+    {
+        return Reply::err(crate::server::persistence::rdb::load::LOADING_ERROR);
+    }
     let before = ctx.srv.config.clone();
     match ctx.srv.config.set(&pairs) {
         Ok(changed) => match ctx.srv.apply_config_changes(&changed) {

@@ -18,9 +18,9 @@ use super::handshake::{self, BulkHeader, MasterConn, Params, Psync};
 use super::propagate;
 use crate::resp::{Limits, Reply, RequestParser};
 use crate::server::client::{Client, ClientId, ClientKind, ClientShared, Outbound};
-use crate::server::command::flags;
 use crate::server::connection::SharedServer;
 use crate::server::dispatch;
+use crate::server::persistence::aof;
 use crate::server::state::{Ctx, Server, random_hex40, unix_ms};
 
 /// State of the link (ROLE's replica state).
@@ -526,6 +526,11 @@ async fn full_sync(
         // Our replicas and backlog belonged to the previous history.
         super::master::disconnect_replicas(&mut srv);
         srv.repl.backlog = None;
+        // The AOF restarts from the new dataset once it is loaded (Redis's stopAppendOnly
+        // before the load, restartAOFAfterSYNC after it).
+        if srv.aof.status != aof::Status::Off {
+            aof::rewrite::stop_append_only(&mut srv);
+        }
         if srv.rdb.bgsave.is_some() {
             crate::server::persistence::rdb::snapshot::abort(&mut srv);
         }
@@ -543,6 +548,12 @@ async fn full_sync(
     tracing::info!("MASTER <-> REPLICA sync: Loading DB in memory");
     let loaded = super::payload::load_received(server, &target).await;
     let mut srv = server.borrow_mut();
+    if srv.config.appendonly
+        && srv.aof.status == aof::Status::Off
+        && aof::rewrite::start_append_only(&mut srv).is_err()
+    {
+        tracing::warn!("Failed enabling the AOF after successful master synchronization!");
+    }
     if srv.config.save_points.is_empty() {
         let _ = std::fs::remove_file(&target);
     }
@@ -758,40 +769,7 @@ fn apply(
 
 /// Runs one command of the master's stream: no ACL, READONLY or OOM checks, replies dropped.
 fn execute(srv: &mut Server, c: &mut Client, args: Vec<Bytes>) {
-    let spec = match dispatch::resolve(srv, &args) {
-        Ok(s) => s,
-        Err(Reply::Error(e)) => {
-            tracing::warn!("Command from MASTER refused: {e}");
-            return;
-        }
-        Err(_) => return,
-    };
-    if c.multi.is_some() && !spec.has(flags::MULTI_CONTROL) {
-        if let Some(q) = c.multi.as_mut() {
-            q.push(crate::server::client::Queued { args });
-        }
-        return;
-    }
-    if spec.name == "exec" {
-        let Some(queue) = c.multi.take() else {
-            return;
-        };
-        // One propagation frame around the transaction keeps it atomic in the AOF.
-        propagate::begin_call(srv);
-        c.in_exec = true;
-        for q in queue {
-            if let Ok(s) = dispatch::resolve(srv, &q.args) {
-                dispatch::call(srv, c, s, &q.args);
-                c.block_request = None;
-            }
-        }
-        c.in_exec = false;
-        propagate::end_call(srv, c, spec, &args);
-    } else {
-        let _ = dispatch::call(srv, c, spec, &args);
-        c.block_request = None;
-    }
-    if !srv.blocking.ready.is_empty() {
-        dispatch::serve_blocked(srv);
+    if let Err(e) = dispatch::execute_trusted(srv, c, args) {
+        tracing::warn!("Command from MASTER refused: {e}");
     }
 }

@@ -388,14 +388,15 @@ pub fn write_aux(out: &mut Vec<u8>, name: &str, value: &[u8]) {
     write_plain_string(out, value);
 }
 
-/// The file header: magic, version, and the aux fields Redis 7.0 writes.
-pub fn write_header(out: &mut Vec<u8>, ctime_secs: i64, used_mem: u64) {
+/// The file header: magic, version, and the aux fields Redis 7.0 writes (`aof-base` 1 for the
+/// base file of an AOF).
+pub fn write_header(out: &mut Vec<u8>, ctime_secs: i64, used_mem: u64, aof_base: bool) {
     out.extend_from_slice(format!("REDIS{:04}", super::RDB_VERSION).as_bytes());
     write_aux(out, "redis-ver", super::REDIS_VER.as_bytes());
     write_aux(out, "redis-bits", b"64");
     write_aux(out, "ctime", ctime_secs.to_string().as_bytes());
     write_aux(out, "used-mem", used_mem.to_string().as_bytes());
-    write_aux(out, "aof-base", b"0");
+    write_aux(out, "aof-base", if aof_base { b"1" } else { b"0" });
 }
 
 /// Starts a database section: SELECTDB and the RESIZEDB hint.

@@ -23,6 +23,9 @@ pub fn prepare_shutdown(
     } else {
         mode
     };
+    if crate::server::persistence::aof::rewrite::prepare_shutdown(srv, force).is_err() {
+        return Err(SaveFailed);
+    }
     if srv.rdb.bgsave.is_some() {
         tracing::warn!("There is a child saving an .rdb. Killing it!");
         snapshot::abort(srv);

@@ -141,7 +141,7 @@ type DbKeys<'a> = Vec<(&'a str, Value, i64)>;
 
 fn file_with(dbs: &[(usize, DbKeys<'_>)], compress: bool, checksum: bool) -> Vec<u8> {
     let mut out = Vec::new();
-    encode::write_header(&mut out, 1_700_000_000, 12345);
+    encode::write_header(&mut out, 1_700_000_000, 12345, false);
     let mut enc = Encoder::new(opts(compress));
     for (id, keys) in dbs {
         let expires = keys.iter().filter(|k| k.2 != NO_EXPIRE).count();
