@@ -81,8 +81,10 @@ struct Shared {
     written: AtomicU64,
     /// Stream offset known to be on disk.
     synced: AtomicU64,
-    /// Bytes handed over and not yet written.
+    /// Bytes handed over and not yet taken by the thread.
     queued: AtomicU64,
+    /// Bytes taken by the thread and not yet written.
+    unwritten: AtomicU64,
     policy: AtomicU8,
     skip_fsync: AtomicBool,
     write_error: Mutex<Option<String>>,
@@ -135,6 +137,7 @@ impl Writer {
             written: AtomicU64::new(0),
             synced: AtomicU64::new(0),
             queued: AtomicU64::new(0),
+            unwritten: AtomicU64::new(0),
             policy: AtomicU8::new(policy_code(policy)),
             skip_fsync: AtomicBool::new(false),
             write_error: Mutex::new(None),
@@ -213,7 +216,7 @@ impl Writer {
 
     /// Bytes handed over and not written yet.
     pub fn queued(&self) -> u64 {
-        self.shared.queued.load(Ordering::Relaxed)
+        self.shared.unwritten.load(Ordering::Relaxed) + self.shared.queued.load(Ordering::Relaxed)
     }
 
     /// Background fsyncs queued or running (`aof_pending_bio_fsync`).
@@ -288,10 +291,12 @@ fn open(spec: &OpenSpec) -> Result<File, String> {
             )
         })?;
     }
+    use std::os::unix::fs::OpenOptionsExt;
+    // O_APPEND, plus O_TRUNC for a new incr file (as Redis opens them).
     let file = OpenOptions::new()
         .create(true)
         .append(true)
-        .truncate(false)
+        .custom_flags(if spec.truncate { libc::O_TRUNC } else { 0 })
         .open(&spec.path)
         .map_err(|e| {
             format!(
@@ -300,15 +305,6 @@ fn open(spec: &OpenSpec) -> Result<File, String> {
                 describe(&e)
             )
         })?;
-    if spec.truncate {
-        file.set_len(0).map_err(|e| {
-            format!(
-                "Can't open the append-only file {}: {}",
-                spec.path.display(),
-                describe(&e)
-            )
-        })?;
-    }
     if let Some(m) = &spec.manifest {
         manifest::persist(&m.dir, &m.appendfilename, &m.manifest)?;
     }
@@ -438,6 +434,9 @@ impl State {
             tracing::warn!("AOF write error looks solved, Redis can write again.");
         }
         self.pending.drain(..off);
+        self.shared
+            .unwritten
+            .store(self.pending.len() as u64, Ordering::Relaxed);
         self.len += off as u64;
         self.written += off as u64;
         self.shared.written.store(self.written, Ordering::Relaxed);
@@ -593,8 +592,12 @@ fn run(shared: Arc<Shared>, spec: OpenSpec, opened: oneshot::Sender<Result<(), S
         for msg in msgs {
             match msg {
                 Msg::Data(mut v) => {
-                    shared.queued.fetch_sub(v.len() as u64, Ordering::Relaxed);
                     st.pending.extend_from_slice(&v);
+                    // Counted as unwritten before it stops counting as queued.
+                    shared
+                        .unwritten
+                        .store(st.pending.len() as u64, Ordering::Relaxed);
+                    shared.queued.fetch_sub(v.len() as u64, Ordering::Relaxed);
                     v.clear();
                     if v.capacity() <= 4 << 20 {
                         spare.push(v);
