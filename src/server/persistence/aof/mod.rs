@@ -194,6 +194,8 @@ pub fn reply_gate(srv: &mut Server) -> Option<impl std::future::Future<Output = 
     if w.acked() >= target {
         return None;
     }
+    // Handed over at once: the thread writes and fsyncs while the other connections of this
+    // turn run, and whatever piled up meanwhile shares its next fsync (group commit).
     w.hand_over(&mut srv.aof.buf);
     Some(w.acked_at_least(target))
 }
