@@ -618,3 +618,30 @@ fn replica_appends_the_master_stream() {
     let r2 = Node::vigil(rdir.path(), &[NO_RDB, &["--appendonly", "yes"]].concat());
     assert_eq!(content(&mut r2.conn(), None), expected);
 }
+
+/// FLUSHALL during a rewrite keeps the rewrite going (its base is the snapshot from before the
+/// flush, the flush is in the new incr file); DEBUG LOADAOF reloads what the AOF holds.
+#[test]
+fn flushall_during_rewrite_and_debug_loadaof() {
+    let dir = Dir::new("flushall");
+    let args = [NO_RDB, &["--appendonly", "yes"]].concat();
+    let n = Node::vigil(dir.path(), &args);
+    let mut c = n.conn();
+    fill_redis(&mut c);
+    let _: () = q(&mut c, &["CONFIG", "SET", "rdb-key-save-delay", "500"]);
+    let _: String = q(&mut c, &["BGREWRITEAOF"]);
+    let _: () = q(&mut c, &["FLUSHALL"]);
+    assert_eq!(info_field(&mut c, "aof_rewrite_in_progress"), "1");
+    let _: () = q(&mut c, &["SET", "after-flush", "1"]);
+    let _: () = q(&mut c, &["CONFIG", "SET", "rdb-key-save-delay", "0"]);
+    wait_rewrite(&mut c);
+    assert_eq!(info_field(&mut c, "aof_last_bgrewrite_status"), "ok");
+    let expected = content(&mut c, None);
+    assert_eq!(expected.len(), 1);
+    // The keyspace as the AOF has it, loaded in place.
+    let _: () = q(&mut c, &["DEBUG", "LOADAOF"]);
+    assert_eq!(content(&mut c, None), expected);
+    drop(n);
+    let n = Node::vigil(dir.path(), &args);
+    assert_eq!(content(&mut n.conn(), None), expected);
+}

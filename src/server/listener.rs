@@ -176,8 +176,8 @@ async fn serve(config: ServerConfig) -> i32 {
             mode = wait_for_shutdown(&server) => return finish_shutdown(&server, mode),
         };
         if let Err(e) = loaded {
+            // The reason is the last line of the log, as with Redis.
             tracing::error!("{e}");
-            tracing::error!("Fatal error loading the DB from the append only file. Exiting.");
             return 1;
         }
         if let Err(e) = aof::startup::open(&server).await {

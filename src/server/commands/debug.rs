@@ -60,6 +60,11 @@ fn debug(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         ("populate", 3..=5) => populate(ctx, a),
         ("reload", _) => reload(ctx, &a[2..]),
         ("loadaof", 2) => loadaof(ctx),
+        ("aof-flush-sleep", 3) => {
+            let us = lenient_i64(&a[2]).max(0) as u64;
+            crate::server::persistence::aof::set_flush_sleep(ctx.srv, us);
+            Reply::Ok
+        }
         ("change-repl-id", 2) => {
             let srv = &mut *ctx.srv;
             srv.replid = random_hex40(&mut srv.rng);
@@ -239,7 +244,6 @@ fn loadaof(ctx: &mut Ctx) -> Reply {
     }
     if let Err(e) = aof::load::reload_inline(ctx.srv) {
         tracing::error!("{e}");
-        tracing::error!("Fatal error loading the DB from the append only file. Exiting.");
         std::process::exit(1);
     }
     ctx.srv.dirty = 0;
@@ -453,6 +457,8 @@ fn help() -> Reply {
             "    Reply with <string> as an error.",
             "HTSTATS <dbid>",
             "    Return statistics about the keyspace tables of a database.",
+            "AOF-FLUSH-SLEEP <microsec>",
+            "    Server will sleep before flushing the AOF, this is used for testing.",
             "LOADAOF",
             "    Flush the AOF buffers on disk and reload the AOF in memory.",
             "LOG <message>",

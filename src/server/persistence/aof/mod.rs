@@ -72,6 +72,8 @@ pub struct AofState {
     pub consecutive_failures: u64,
     /// Back-off of automatic rewrites after repeated failures.
     pub limit: rewrite::Limit,
+    /// DEBUG AOF-FLUSH-SLEEP: microseconds the writer sleeps before each write (testing aid).
+    pub flush_sleep_us: u64,
 }
 
 impl Default for AofState {
@@ -95,6 +97,7 @@ impl Default for AofState {
             rewrites: 0,
             consecutive_failures: 0,
             limit: rewrite::Limit::default(),
+            flush_sleep_us: 0,
         }
     }
 }
@@ -198,6 +201,24 @@ pub fn reply_gate(srv: &mut Server) -> Option<impl std::future::Future<Output = 
     // turn run, and whatever piled up meanwhile shares its next fsync (group commit).
     w.hand_over(&mut srv.aof.buf);
     Some(w.acked_at_least(target))
+}
+
+/// DEBUG AOF-FLUSH-SLEEP: the writer sleeps this long before each write.
+pub fn set_flush_sleep(srv: &mut Server, us: u64) {
+    srv.aof.flush_sleep_us = us;
+    if let Some(w) = &srv.aof.writer {
+        w.set_flush_sleep(us);
+    }
+}
+
+/// Starts a writer on `spec` with the current settings.
+pub fn start_writer(
+    srv: &Server,
+    spec: writer::OpenSpec,
+) -> Result<(Writer, writer::Opened), String> {
+    let (w, opened) = Writer::start(spec, srv.config.appendfsync)?;
+    w.set_flush_sleep(srv.aof.flush_sleep_us);
+    Ok((w, opened))
 }
 
 /// Reacts to CONFIG SET of AOF directives.

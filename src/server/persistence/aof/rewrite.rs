@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use super::manifest::{self, Manifest};
-use super::writer::{ManifestUpdate, OpenSpec, Opened, Writer};
+use super::writer::{ManifestUpdate, OpenSpec, Opened};
 use super::{Status, dir, flush_buffer};
 use crate::server::persistence::rdb::snapshot::{self, SaveKind, Target};
 use crate::server::state::{Server, unix_ms};
@@ -129,7 +129,7 @@ pub fn start(srv: &mut Server) -> Result<(), String> {
                 create_dir: Some(aof_dir.clone()),
                 manifest: None,
             };
-            let (w, rx) = Writer::start(spec, srv.config.appendfsync)?;
+            let (w, rx) = super::start_writer(srv, spec)?;
             srv.aof.writer = Some(w);
             srv.aof.fed = 0;
             srv.aof.size_mark = 0;

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::manifest::{self, Manifest};
-use super::writer::{OpenSpec, Writer};
+use super::writer::OpenSpec;
 use super::{Status, dir};
 use crate::server::connection::SharedServer;
 use crate::server::persistence::rdb::{crc64, encode, opcode};
@@ -125,14 +125,14 @@ pub async fn open(server: &SharedServer) -> Result<(), String> {
         .map_err(|e| e.to_string())??;
     let (writer, opened) = {
         let srv = server.borrow();
-        Writer::start(
+        super::start_writer(
+            &srv,
             OpenSpec {
                 path: aof_dir.join(&prepared.incr),
                 truncate: false,
                 create_dir: None,
                 manifest: None,
             },
-            srv.config.appendfsync,
         )?
     };
     opened

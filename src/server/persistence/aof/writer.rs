@@ -92,6 +92,7 @@ struct Shared {
     fsync_jobs: AtomicU64,
     delayed_fsync: AtomicU64,
     acked: watch::Sender<u64>,
+    flush_sleep_us: AtomicU64,
 }
 
 fn policy_code(p: AppendFsync) -> u8 {
@@ -145,6 +146,7 @@ impl Writer {
             fsync_jobs: AtomicU64::new(0),
             delayed_fsync: AtomicU64::new(0),
             acked: acked_tx,
+            flush_sleep_us: AtomicU64::new(0),
         });
         let (tx, rx) = oneshot::channel();
         let s = shared.clone();
@@ -207,6 +209,11 @@ impl Writer {
     /// `no-appendfsync-on-rewrite` while a background save runs: skip fsyncs.
     pub fn set_skip_fsync(&self, skip: bool) {
         self.shared.skip_fsync.store(skip, Ordering::Relaxed);
+    }
+
+    /// DEBUG AOF-FLUSH-SLEEP.
+    pub fn set_flush_sleep(&self, us: u64) {
+        self.shared.flush_sleep_us.store(us, Ordering::Relaxed);
     }
 
     /// Stream offset written to the file.
@@ -375,6 +382,10 @@ impl State {
     fn flush(&mut self) {
         if self.pending.is_empty() {
             return;
+        }
+        let sleep = self.shared.flush_sleep_us.load(Ordering::Relaxed);
+        if sleep > 0 {
+            std::thread::sleep(Duration::from_micros(sleep));
         }
         let before = self.len;
         let mut off = 0;
