@@ -184,6 +184,7 @@ async fn serve(config: ServerConfig) -> i32 {
             tracing::error!("{e}");
             return 1;
         }
+        aof::load::done_loading(&mut server.borrow_mut());
     } else if let Err(e) = aof::startup::read_manifest(&server).await {
         tracing::error!("{e}");
         return 1;

@@ -473,7 +473,6 @@ fn start_loading(srv: &mut Server) -> Arc<AtomicU64> {
 
 /// Adopts what a finished load found.
 fn finish(srv: &mut Server, s: &Summary) {
-    srv.rdb.loading = None;
     srv.aof.manifest = s.manifest.clone();
     srv.aof.size_baseline = s.total;
     srv.aof.size_mark = 0;
@@ -481,7 +480,9 @@ fn finish(srv: &mut Server, s: &Summary) {
 }
 
 /// Loads the AOF at start-up: files read on a thread, commands executed here between other
-/// clients' requests. Returns whether anything was loaded; an error means exiting.
+/// clients' requests. Returns whether anything was loaded; an error means exiting. The server
+/// stays in the loading state (clients get `-LOADING`) until the caller has opened the AOF for
+/// appending: a write accepted before that would be missing from it.
 pub async fn startup(server: &SharedServer) -> Result<bool, String> {
     let started = Instant::now();
     let (params, progress) = {
@@ -516,7 +517,6 @@ pub async fn startup(server: &SharedServer) -> Result<bool, String> {
         .await
         .unwrap_or_else(|_| Err("the AOF loading thread stopped".into()));
     let mut srv = server.borrow_mut();
-    srv.rdb.loading = None;
     if let Some(e) = failed {
         return Err(e);
     }
@@ -559,4 +559,9 @@ pub fn reload_inline(srv: &mut Server) -> Result<(), String> {
     let s = r?;
     finish(srv, &s);
     Ok(())
+}
+
+/// The AOF is open: clients may write.
+pub fn done_loading(srv: &mut Server) {
+    srv.rdb.loading = None;
 }
