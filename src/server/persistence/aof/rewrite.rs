@@ -494,7 +494,7 @@ pub fn stop_append_only(srv: &mut Server) {
     srv.aof.fed = 0;
     srv.aof.size_mark = 0;
     if snapshot::running_kind(srv) == Some(SaveKind::AofBase) {
-        tracing::info!("Killing running AOF rewrite");
+        tracing::info!("Killing running AOF rewrite child (the in-process snapshot)");
         snapshot::abort(srv);
     }
 }
