@@ -645,3 +645,74 @@ fn run(shared: Arc<Shared>, spec: OpenSpec, opened: oneshot::Sender<Result<(), S
         st.apply_policy();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let d =
+            std::env::temp_dir().join(format!("vigil-aof-writer-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    }
+
+    fn wait_opened(rx: Opened) -> Result<(), String> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .map_err(|e| e.to_string())?;
+        rt.block_on(rx).unwrap_or_else(|_| Err("dropped".into()))
+    }
+
+    #[test]
+    fn writes_in_order_across_a_switch() {
+        let dir = scratch("switch");
+        let spec = |name: &str, manifest: Option<ManifestUpdate>| OpenSpec {
+            path: dir.join(name),
+            truncate: true,
+            create_dir: Some(dir.clone()),
+            manifest,
+        };
+        let (w, opened) = Writer::start(spec("a", None), AppendFsync::Always).unwrap();
+        assert_eq!(wait_opened(opened), Ok(()));
+        let mut buf = b"one ".to_vec();
+        w.hand_over(&mut buf);
+        assert!(buf.is_empty());
+        let mut m = Manifest::default();
+        m.add_incr("x");
+        let switched = w.switch(spec(
+            "b",
+            Some(ManifestUpdate {
+                dir: dir.clone(),
+                appendfilename: "x".into(),
+                manifest: m,
+            }),
+        ));
+        w.hand_over(&mut b"two".to_vec());
+        w.sync_blocking();
+        assert_eq!(wait_opened(switched), Ok(()));
+        assert_eq!(std::fs::read(dir.join("a")).unwrap(), b"one ");
+        assert_eq!(std::fs::read(dir.join("b")).unwrap(), b"two");
+        assert_eq!(
+            std::fs::read_to_string(dir.join("x.manifest")).unwrap(),
+            "file x.1.incr.aof seq 1 type i\n"
+        );
+        assert_eq!(w.written(), 7);
+        assert_eq!(w.acked(), 7);
+        assert_eq!(w.queued(), 0);
+        assert!(w.error().is_none());
+        // A switch that cannot open its file keeps the current one.
+        let bad = w.switch(OpenSpec {
+            path: dir.join("missing-dir").join("c"),
+            truncate: true,
+            create_dir: None,
+            manifest: None,
+        });
+        w.hand_over(&mut b"!".to_vec());
+        w.sync_blocking();
+        assert!(wait_opened(bad).is_err());
+        assert_eq!(std::fs::read(dir.join("b")).unwrap(), b"two!");
+        w.close(None);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
