@@ -683,3 +683,56 @@ fn automatic_rewrite_on_growth() {
     assert!(size < 64 * 1024, "aof_current_size {size}");
     assert_eq!(info_field(&mut c, "aof_base_size"), size.to_string());
 }
+
+/// While the AOF loads, INFO shows `loading:1` with the progress and commands get -LOADING.
+#[test]
+fn loading_progress() {
+    let dir = Dir::new("loading");
+    let args = [NO_RDB, &["--appendonly", "yes"]].concat();
+    let n = Node::vigil(dir.path(), &args);
+    let mut c = n.conn();
+    let mut p = redis::pipe();
+    for i in 0..10000 {
+        p.cmd("SET").arg(format!("k{i}")).arg(i).ignore();
+    }
+    let _: () = p.query(&mut c).expect("fill");
+    let _ = run(&mut c, &["SHUTDOWN", "NOSAVE"]);
+    drop(n);
+    // 10000 commands at 150 µs: about 1.5 s of loading, in batches of 1024 commands.
+    let (port, child) = Node::spawn_vigil(
+        dir.path(),
+        &[&args[..], &["--key-load-delay", "150"]].concat(),
+    );
+    let n = Node { port, child };
+    n.wait_ready();
+    let mut c = n.conn();
+    let mut seen = Vec::new();
+    let mut refused = Vec::new();
+    wait_until(20, || {
+        let loading = info_field(&mut c, "loading");
+        if loading == "1" {
+            if let Err(e) = run(&mut c, &["GET", "k1"]) {
+                refused.push(e.code().unwrap_or("").to_string());
+            }
+            let loaded: u64 = info_field(&mut c, "loading_loaded_bytes")
+                .parse()
+                .unwrap_or(0);
+            let total: u64 = info_field(&mut c, "loading_total_bytes")
+                .parse()
+                .unwrap_or(0);
+            seen.push((loaded, total));
+        }
+        loading == "0"
+    });
+    // Each INFO waits for the batch of commands running (about 150 ms here).
+    assert!(!seen.is_empty(), "loading:1 was never seen");
+    assert!(
+        seen.iter()
+            .all(|(loaded, total)| *total > 100_000 && loaded <= total),
+        "{seen:?}"
+    );
+    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "{seen:?}");
+    assert!(refused.iter().any(|c| c == "LOADING"), "{refused:?}");
+
+    assert_eq!(q::<i64>(&mut c, &["DBSIZE"]), 10000);
+}

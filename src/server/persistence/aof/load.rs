@@ -405,6 +405,8 @@ impl Replayer {
                     return Err("commands before a file".into());
                 };
                 srv.now_ms = unix_ms();
+                // Testing aid, as in Redis: `key-load-delay` microseconds after each command.
+                let delay = u64::try_from(srv.config.key_load_delay).unwrap_or(0);
                 for args in cmds {
                     let name = String::from_utf8_lossy(&args[0]).into_owned();
                     if crate::server::dispatch::execute_trusted(srv, c, args).is_err() {
@@ -412,6 +414,9 @@ impl Replayer {
                             "Unknown command '{name}' reading the append only file {}",
                             self.file
                         ));
+                    }
+                    if delay > 0 {
+                        std::thread::sleep(std::time::Duration::from_micros(delay));
                     }
                 }
                 if let Some(l) = srv.rdb.loading.as_ref() {
@@ -505,11 +510,13 @@ pub async fn startup(server: &SharedServer) -> Result<bool, String> {
     let mut replayer = Replayer::new();
     let mut failed = None;
     while let Some(msg) = rx.recv().await {
-        let mut srv = server.borrow_mut();
-        if let Err(e) = replayer.apply(&mut srv, msg) {
+        let r = replayer.apply(&mut server.borrow_mut(), msg);
+        if let Err(e) = r {
             failed = Some(e);
             break;
         }
+        // Let the other clients in between batches (INFO, -LOADING replies).
+        tokio::task::yield_now().await;
     }
     // Dropping the receiver stops the reading thread at its next step.
     drop(rx);
