@@ -31,6 +31,8 @@ use crate::config::AppendFsync;
 
 /// Seconds between two logs of the same write error.
 const ERROR_LOG_PERIOD: Duration = Duration::from_secs(30);
+/// Buffers bigger than this are freed once empty instead of kept for reuse.
+const MAX_KEPT_BUFFER: usize = 4 << 20;
 /// How long an everysec fsync may be postponed by a slow one before it counts as delayed.
 const MAX_POSTPONE: Duration = Duration::from_secs(2);
 
@@ -181,13 +183,17 @@ impl Writer {
             match q.msgs.back_mut() {
                 Some(Msg::Data(v)) => v.extend_from_slice(buf),
                 _ => {
-                    let mut v = q.spare.pop().unwrap_or_default();
-                    v.extend_from_slice(buf);
+                    // The buffer itself goes; the event loop continues with a spare one.
+                    let spare = q.spare.pop().unwrap_or_default();
+                    let v = std::mem::replace(buf, spare);
                     q.msgs.push_back(Msg::Data(v));
                 }
             }
         }
         buf.clear();
+        if buf.capacity() > MAX_KEPT_BUFFER {
+            *buf = Vec::new();
+        }
         self.shared.queued.fetch_add(n, Ordering::Relaxed);
         self.shared.wake.notify_one();
     }
@@ -445,6 +451,9 @@ impl State {
             tracing::warn!("AOF write error looks solved, Redis can write again.");
         }
         self.pending.drain(..off);
+        if self.pending.is_empty() && self.pending.capacity() > MAX_KEPT_BUFFER {
+            self.pending = Vec::new();
+        }
         self.shared
             .unwritten
             .store(self.pending.len() as u64, Ordering::Relaxed);
@@ -603,14 +612,19 @@ fn run(shared: Arc<Shared>, spec: OpenSpec, opened: oneshot::Sender<Result<(), S
         for msg in msgs {
             match msg {
                 Msg::Data(mut v) => {
-                    st.pending.extend_from_slice(&v);
+                    let n = v.len() as u64;
+                    if st.pending.is_empty() {
+                        std::mem::swap(&mut st.pending, &mut v);
+                    } else {
+                        st.pending.extend_from_slice(&v);
+                    }
                     // Counted as unwritten before it stops counting as queued.
                     shared
                         .unwritten
                         .store(st.pending.len() as u64, Ordering::Relaxed);
-                    shared.queued.fetch_sub(v.len() as u64, Ordering::Relaxed);
+                    shared.queued.fetch_sub(n, Ordering::Relaxed);
                     v.clear();
-                    if v.capacity() <= 4 << 20 {
+                    if v.capacity() <= MAX_KEPT_BUFFER {
                         spare.push(v);
                     }
                 }
