@@ -6,7 +6,7 @@
 
 use std::fs::File;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::config::{quote_if_needed, split_args};
 
@@ -328,11 +328,6 @@ pub fn persist(dir: &Path, appendfilename: &str, m: &Manifest) -> Result<(), Str
 /// Makes renames and creations in `dir` durable.
 pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
-}
-
-/// Path of a file inside the AOF directory.
-pub fn path_in(dir: &Path, name: &str) -> PathBuf {
-    dir.join(name)
 }
 
 #[cfg(test)]

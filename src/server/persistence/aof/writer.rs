@@ -248,16 +248,6 @@ impl Writer {
         w.or_else(|| self.shared.fsync_error.lock().ok().and_then(|e| e.clone()))
     }
 
-    /// Forgets the errors (AOF turned on again).
-    pub fn clear_errors(&self) {
-        if let Ok(mut e) = self.shared.write_error.lock() {
-            *e = None;
-        }
-        if let Ok(mut e) = self.shared.fsync_error.lock() {
-            *e = None;
-        }
-    }
-
     /// Stream offset whose replies may go out (on disk with `always`).
     pub fn acked(&self) -> u64 {
         *self.acked.borrow()
