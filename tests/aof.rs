@@ -60,6 +60,12 @@ fn wait_rewrite(c: &mut Connection) {
     });
 }
 
+/// Waits until everything acknowledged was handed to the kernel (with `everysec` a SIGKILL
+/// right after a reply may otherwise lose it).
+fn settle(c: &mut Connection) {
+    wait_until(5, || info_field(c, "aof_buffer_length") == "0");
+}
+
 fn log(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("vigil.log")).unwrap_or_default()
 }
@@ -111,7 +117,7 @@ fn restart_keeps_data_with_each_fsync_policy() {
             assert!(expected.len() > 20);
             if kill {
                 // Let the writer thread catch up with the replies already received.
-                wait_until(5, || info_field(&mut c, "aof_buffer_length") == "0");
+                settle(&mut c);
                 let _ = n.child.kill();
                 let _ = n.child.wait();
             } else {
@@ -351,7 +357,7 @@ fn truncated_tail() {
     )));
     assert_eq!(std::fs::metadata(&incr).expect("incr").len(), good);
     let _: i64 = q(&mut c, &["INCR", "foo"]);
-    wait_until(5, || info_field(&mut c, "aof_buffer_length") == "0");
+    settle(&mut c);
     drop(n);
     let n = Node::vigil(dir.path(), &args);
     assert_eq!(q::<String>(&mut n.conn(), &["GET", "foo"]), "6");
@@ -517,6 +523,7 @@ fn rewrite_and_bgsave_interplay() {
     wait_until(20, || info_field(&mut c, "aof_rewrites") == "2");
     wait_rewrite(&mut c);
     let expected = content(&mut c, None);
+    settle(&mut c);
     drop(n);
     let n = Node::vigil(dir.path(), &args);
     assert_eq!(content(&mut n.conn(), None), expected);
@@ -578,6 +585,7 @@ fn write_errors_refuse_writes() {
     wait_until(5, || info_field(&mut c, "aof_last_write_status") == "ok");
     let _: () = q(&mut c, &["SET", "k2", "v"]);
     let expected = content(&mut c, None);
+    settle(&mut c);
     drop(n);
     let n = Node::vigil(dir.path(), &args);
     assert_eq!(content(&mut n.conn(), None), expected);

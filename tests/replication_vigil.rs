@@ -315,6 +315,7 @@ fn replica_refusals_and_publish() {
         q_err(&mut r.conn(), &["GET", "k"]),
         "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
     );
+    assert!(q_err(&mut r.conn(), &["PING"]).starts_with("MASTERDOWN"));
     let info = r.info();
     assert!(info.contains_key("master_link_down_since_seconds"));
     let _: String = q(&mut r.conn(), &["CONFIG", "SET", "replica-read-only", "no"]);
@@ -503,7 +504,11 @@ fn loading_replica_answers_loading() {
         q_err(&mut r.conn(), &["GET", "s1"]),
         "LOADING Redis is loading the dataset in memory"
     );
-    let _: String = q(&mut r.conn(), &["PING"]);
+    // PING is refused too, as in Redis (a sentinel takes -LOADING as a sign of life).
+    assert_eq!(
+        q_err(&mut r.conn(), &["PING"]),
+        "LOADING Redis is loading the dataset in memory"
+    );
     r.wait_link_up();
     let v: String = q(&mut r.conn(), &["GET", "s1"]);
     assert_eq!(v, "1");

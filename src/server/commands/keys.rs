@@ -191,7 +191,8 @@ fn pexpireat(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
 /// TTL-family reply: -2 missing, -1 no TTL, else the value in the unit.
 fn ttl_generic(ctx: &mut Ctx, key: &[u8], f: impl Fn(i64, i64) -> i64) -> Reply {
     let now = ctx.now();
-    match ctx.read(key) {
+    let db = ctx.db();
+    match ctx.srv.lookup_read_notouch(db, key) {
         None => Reply::Int(-2),
         Some(e) if !e.has_expire() => Reply::Int(-1),
         Some(e) => Reply::Int(f(e.expires_at, now)),
@@ -326,11 +327,7 @@ pub fn parse_scan(a: &[Bytes], cursor_idx: usize, allow_type: bool) -> Result<Sc
 /// 64 bits is invalid, a minus sign wraps ("-1" is 2^64-1) and the empty string is 0.
 fn parse_cursor(arg: &[u8]) -> Option<u64> {
     let text = arg.split(|&b| b == 0).next().unwrap_or_default();
-    let (neg, digits) = match text.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        _ => (false, text),
-    };
+    let (neg, digits) = crate::util::c_num::split_sign(text);
     if digits.is_empty() {
         // No number at all: strtoul leaves the end pointer at the start.
         return text.is_empty().then_some(0);
@@ -343,6 +340,19 @@ fn parse_cursor(arg: &[u8]) -> Option<u64> {
         v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
     }
     Some(if neg { v.wrapping_neg() } else { v })
+}
+
+/// HSCAN/SSCAN/ZSCAN arguments checked in Redis's order: the cursor, then the key (`lookup`
+/// says whether it exists, or gives the type error), then the options. `None`: no such key.
+pub fn parse_key_scan(
+    a: &[Bytes],
+    lookup: impl FnOnce() -> Result<bool, Reply>,
+) -> Result<Option<ScanOpts>, Reply> {
+    parse_scan(&a[..3], 2, false)?;
+    if !lookup()? {
+        return Ok(None);
+    }
+    parse_scan(a, 2, false).map(Some)
 }
 
 /// Builds the `[cursor, [items...]]` reply.

@@ -472,6 +472,7 @@ fn start_loading(srv: &mut Server) -> Arc<AtomicU64> {
         start_secs: unix_ms() / 1000,
         total_bytes: 0,
         loaded_bytes: progress.clone(),
+        async_loading: false,
     });
     progress
 }

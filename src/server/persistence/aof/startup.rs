@@ -34,7 +34,7 @@ fn empty_base(rdb: bool, timestamp: bool) -> Vec<u8> {
     let mut out = Vec::new();
     let now = unix_ms() / 1000;
     if rdb {
-        encode::write_header(&mut out, now, crate::alloc::allocated() as u64, true);
+        encode::write_header(&mut out, now, crate::alloc::allocated() as u64, None, true);
         out.push(opcode::EOF);
         let crc = crc64::checksum(&out);
         out.extend_from_slice(&crc.to_le_bytes());

@@ -307,12 +307,24 @@ pub fn start_to(srv: &mut Server, target: Target) -> Result<(), StartError> {
                 crate::server::persistence::aof::stream::timestamp_annotation(&mut stream, *ts);
             }
         }
-        _ => encode::write_header(
+        // An AOF base carries no replication fields (Redis passes no rdbSaveInfo there).
+        Target::AofBase { .. } => encode::write_header(
             &mut stream,
             now / 1000,
             srv.used_memory() as u64,
-            kind == SaveKind::AofBase,
+            None,
+            true,
         ),
+        _ => {
+            let repl = crate::server::replication::save_info(srv);
+            encode::write_header(
+                &mut stream,
+                now / 1000,
+                srv.used_memory() as u64,
+                repl.as_ref(),
+                false,
+            );
+        }
     }
     let (tx, rx) = sync_channel::<Msg>(QUEUE);
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
@@ -920,7 +932,7 @@ mod tests {
                 }
             }
             let mut file = Vec::new();
-            encode::write_header(&mut file, 0, 0, false);
+            encode::write_header(&mut file, 0, 0, None, false);
             let mut enc = Encoder::new(SaveOptions::default());
             let mut tmp = Vec::new();
             encode::materialize(&b.stream, &b.spans, &mut enc, &mut tmp, |p| {
@@ -935,6 +947,7 @@ mod tests {
             let opts = LoadOptions {
                 databases: 1,
                 now_ms: 0,
+                expired: decode::ExpiredKeys::Skip,
                 verify_checksum: true,
                 lru: LruSetter::Lru,
                 key_delay_us: 0,
