@@ -28,7 +28,8 @@ pub use registry::{Category, Directive, Kind, Mutability, Special};
 pub use rewrite::SIGNATURE;
 pub use server_config::{SENTINEL_PORT, SentinelDirectives, ServerConfig};
 pub use settings::{
-    Allow, BindAddr, ClientClass, LogLevel, MaxmemoryClients, MaxmemoryPolicy, ObufLimit, Settings,
+    Allow, AppendFsync, BindAddr, ClientClass, LogLevel, MaxmemoryClients, MaxmemoryPolicy,
+    ObufLimit, Settings,
 };
 pub use value::{parse_int, parse_memory};
 

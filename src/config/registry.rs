@@ -311,7 +311,7 @@ pub static DIRECTIVES: &[Directive] = &[
     // --- not supported yet: cluster mode itself (silently serving as a
     // standalone node would mislead clients)
     d("cluster-enabled", &[], Bool, "no", I, N),
-    // --- not supported yet: persistence
+    // --- persistence (RDB and AOF)
     d("save", &[], sp(Special::Save), "3600 1 300 100 60 10000", M, E),
     d("stop-writes-on-bgsave-error", &[], Bool, "yes", M, E),
     d("rdbcompression", &[], Bool, "yes", M, E),
@@ -323,18 +323,18 @@ pub static DIRECTIVES: &[Directive] = &[
     // Redis answers clients every that many bytes while loading; vigil loads on a thread and
     // answers them all along, so any value is honoured.
     d("loading-process-events-interval-bytes", &[], Int(1024, I32), "2097152", M, E),
-    d("appendonly", &[], Bool, "no", M, N),
-    d("appendfilename", &[], Str, "appendonly.aof", I, N),
-    d("appenddirname", &[], Str, "appendonlydir", I, N),
-    d("appendfsync", &[], Enum(&["always", "everysec", "no"]), "everysec", M, N),
-    d("no-appendfsync-on-rewrite", &[], Bool, "no", M, N),
-    d("auto-aof-rewrite-percentage", &[], Int(0, I32), "100", M, N),
-    d("auto-aof-rewrite-min-size", &[], Memory(0, M64), "67108864", M, N),
-    d("aof-load-truncated", &[], Bool, "yes", M, N),
-    d("aof-use-rdb-preamble", &[], Bool, "yes", M, N),
-    d("aof-rewrite-incremental-fsync", &[], Bool, "yes", M, N),
-    d("aof-timestamp-enabled", &[], Bool, "no", M, N),
-    d("aof-disable-auto-gc", &[], Bool, "no", M, N),
+    d("appendonly", &[], Bool, "no", M, E),
+    d("appendfilename", &[], Str, "appendonly.aof", I, E),
+    d("appenddirname", &[], Str, "appendonlydir", I, E),
+    d("appendfsync", &[], Enum(&["always", "everysec", "no"]), "everysec", M, E),
+    d("no-appendfsync-on-rewrite", &[], Bool, "no", M, E),
+    d("auto-aof-rewrite-percentage", &[], Int(0, I32), "100", M, E),
+    d("auto-aof-rewrite-min-size", &[], Memory(0, M64), "67108864", M, E),
+    d("aof-load-truncated", &[], Bool, "yes", M, E),
+    d("aof-use-rdb-preamble", &[], Bool, "yes", M, E),
+    d("aof-rewrite-incremental-fsync", &[], Bool, "yes", M, E),
+    d("aof-timestamp-enabled", &[], Bool, "no", M, E),
+    d("aof-disable-auto-gc", &[], Bool, "no", M, E),
     // --- replication
     d("replicaof", &["slaveof"], sp(Special::Replicaof), "", I, E),
     d("masterauth", &[], Str, "", M, E),

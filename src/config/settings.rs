@@ -239,6 +239,41 @@ pub struct Settings {
     pub rdb_key_save_delay: i64,
     /// Testing aid: microseconds slept per key while loading.
     pub key_load_delay: i64,
+    /// `appendonly`: keep the append-only file.
+    pub appendonly: bool,
+    /// Base name of the AOF files (`appendfilename`).
+    pub appendfilename: String,
+    /// Directory of the multi-part AOF inside `dir` (`appenddirname`).
+    pub appenddirname: String,
+    /// `appendfsync`.
+    pub appendfsync: AppendFsync,
+    /// `no-appendfsync-on-rewrite`: skip fsyncs while a rewrite runs.
+    pub no_appendfsync_on_rewrite: bool,
+    /// `auto-aof-rewrite-percentage` (0 disables automatic rewrites).
+    pub auto_aof_rewrite_percentage: u64,
+    /// `auto-aof-rewrite-min-size` in bytes.
+    pub auto_aof_rewrite_min_size: u64,
+    /// `aof-load-truncated`: load a truncated last file, cutting the incomplete tail.
+    pub aof_load_truncated: bool,
+    /// `aof-use-rdb-preamble`: write the base file in RDB format.
+    pub aof_use_rdb_preamble: bool,
+    /// `aof-rewrite-incremental-fsync`: fsync the new base every 32 MB while writing it.
+    pub aof_rewrite_incremental_fsync: bool,
+    /// `aof-timestamp-enabled`: `#TS:` annotations in the AOF.
+    pub aof_timestamp_enabled: bool,
+    /// `aof-disable-auto-gc`: keep history files after a rewrite.
+    pub aof_disable_auto_gc: bool,
+}
+
+/// `appendfsync`: when the append-only file is flushed to the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppendFsync {
+    /// After every event-loop batch, before its replies go out.
+    Always,
+    /// Once per second, on a background thread.
+    Everysec,
+    /// Left to the kernel.
+    No,
 }
 
 impl Settings {
@@ -365,6 +400,22 @@ impl Settings {
             rdb_save_incremental_fsync: yes("rdb-save-incremental-fsync"),
             rdb_key_save_delay: int("rdb-key-save-delay"),
             key_load_delay: int("key-load-delay"),
+            appendonly: yes("appendonly"),
+            appendfilename: text("appendfilename"),
+            appenddirname: text("appenddirname"),
+            appendfsync: match raw("appendfsync") {
+                b"always" => AppendFsync::Always,
+                b"no" => AppendFsync::No,
+                _ => AppendFsync::Everysec,
+            },
+            no_appendfsync_on_rewrite: yes("no-appendfsync-on-rewrite"),
+            auto_aof_rewrite_percentage: uint("auto-aof-rewrite-percentage"),
+            auto_aof_rewrite_min_size: mem("auto-aof-rewrite-min-size"),
+            aof_load_truncated: yes("aof-load-truncated"),
+            aof_use_rdb_preamble: yes("aof-use-rdb-preamble"),
+            aof_rewrite_incremental_fsync: yes("aof-rewrite-incremental-fsync"),
+            aof_timestamp_enabled: yes("aof-timestamp-enabled"),
+            aof_disable_auto_gc: yes("aof-disable-auto-gc"),
         }
     }
 }
@@ -423,6 +474,18 @@ const READ_NAMES: &[&str] = &[
     "rdb-save-incremental-fsync",
     "rdb-key-save-delay",
     "key-load-delay",
+    "appendonly",
+    "appendfilename",
+    "appenddirname",
+    "appendfsync",
+    "no-appendfsync-on-rewrite",
+    "auto-aof-rewrite-percentage",
+    "auto-aof-rewrite-min-size",
+    "aof-load-truncated",
+    "aof-use-rdb-preamble",
+    "aof-rewrite-incremental-fsync",
+    "aof-timestamp-enabled",
+    "aof-disable-auto-gc",
 ];
 
 #[cfg(test)]

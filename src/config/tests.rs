@@ -492,16 +492,32 @@ fn protected_configs() {
 fn warnings_for_unsupported_directives() {
     let c = load_text("save \"\"\n").unwrap();
     assert!(c.warnings().is_empty(), "{:?}", c.warnings());
+    // AOF is implemented: its directives warn about nothing.
     let c = load_text("save \"\"\nappendonly yes\nappendfsync always\nrepl-timeout 60\n").unwrap();
+    assert!(c.warnings().is_empty(), "{:?}", c.warnings());
+    let c = load_text("tls-replication yes\n").unwrap();
     let w = c.warnings();
-    assert_eq!(w.len(), 2, "{w:?}");
+    assert_eq!(w.len(), 1, "{w:?}");
     assert_eq!(
         w[0],
-        "directive 'appendonly' is accepted but not supported yet by vigil: it has no effect"
+        "directive 'tls-replication' is accepted but not supported yet by vigil: it has no effect"
     );
-    assert!(w[1].contains("'appendfsync'"));
     // RDB persistence is implemented: the default save points warn about nothing.
     assert!(ServerConfig::default().warnings().is_empty());
+}
+
+#[test]
+fn aof_file_names_must_be_plain_names() {
+    let err = load_text("appendfilename a/b\n").unwrap_err().to_string();
+    assert!(
+        err.contains("appendfilename can't be a path, just a filename"),
+        "{err}"
+    );
+    let err = load_text("appenddirname \"\"\n").unwrap_err().to_string();
+    assert!(err.contains("appenddirname can't be empty"), "{err}");
+    let c = load_text("appendfilename x.aof\nappenddirname d\n").unwrap();
+    assert_eq!(c.appendfilename, "x.aof");
+    assert_eq!(c.appenddirname, "d");
 }
 
 const REWRITE_INPUT: &str = "\

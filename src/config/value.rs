@@ -53,6 +53,24 @@ const OBUF_VALUES: &str =
     "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
 const SHUTDOWN_WORDS: [&str; 5] = ["default", "save", "nosave", "now", "force"];
 
+/// File and directory names Redis requires to be plain names inside `dir` (its
+/// `pathIsBaseName` checks), with Redis's error texts.
+fn base_name_check(name: &str, v: &[u8]) -> Result<(), String> {
+    let what = match name {
+        "dbfilename" => "dbfilename can't be a path, just a filename",
+        "appendfilename" => "appendfilename can't be a path, just a filename",
+        "appenddirname" => "appenddirname can't be a path, just a dirname",
+        _ => return Ok(()),
+    };
+    if name != "dbfilename" && v.is_empty() {
+        return Err(format!("{name} can't be empty"));
+    }
+    if v.contains(&b'/') {
+        return Err(what.into());
+    }
+    Ok(())
+}
+
 /// Parses an integer written the strict way Redis's `string2ll` wants it:
 /// optional `-`, no `+`, no spaces, no leading zeros.
 pub fn parse_int(v: &[u8]) -> Option<i64> {
@@ -231,7 +249,10 @@ pub(crate) fn parse_value(
                 words.join(", ")
             )),
         },
-        Kind::Str => single(one.to_vec()),
+        Kind::Str => {
+            base_name_check(def.name, one)?;
+            single(one.to_vec())
+        }
         Kind::Repeated { min, max } => {
             if args.len() < min || args.len() > max {
                 return Err(BAD_DIRECTIVE.into());

@@ -91,6 +91,11 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
             closing = true;
         }
         if !out.is_empty() {
+            // With appendfsync always, replies wait until what they acknowledge is on disk.
+            let gate = super::persistence::aof::reply_gate(&mut server.borrow_mut());
+            if let Some(durable) = gate {
+                durable.await;
+            }
             if wr.write_all(&out).await.is_err() {
                 break 'conn;
             }

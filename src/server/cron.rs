@@ -44,6 +44,7 @@ pub async fn run(server: SharedServer) {
             srv.perform_evictions();
         }
         super::persistence::rdb::save::cron(&mut srv);
+        super::persistence::aof::cron(&mut srv);
         super::replication::cron(&mut srv);
         super::shutdown::cron(&mut srv);
     }

@@ -422,3 +422,43 @@ pub fn serve_blocked(srv: &mut Server) {
         }
     }
 }
+
+/// Runs a command from a trusted stream — our master's replication stream or the AOF being
+/// loaded — without ACL, READONLY, OOM or persistence checks, dropping the reply. MULTI queues,
+/// EXEC runs the queue inside one propagation frame (so it stays atomic downstream), and the
+/// client never blocks. An unknown command or a wrong arity is the error returned.
+pub fn execute_trusted(srv: &mut Server, c: &mut Client, args: Vec<Bytes>) -> Result<(), String> {
+    let spec = match resolve(srv, &args) {
+        Ok(s) => s,
+        Err(Reply::Error(e)) => return Err(e),
+        Err(_) => return Err("ERR unknown command".into()),
+    };
+    if c.multi.is_some() && !spec.has(flags::MULTI_CONTROL) {
+        if let Some(q) = c.multi.as_mut() {
+            q.push(Queued { args });
+        }
+        return Ok(());
+    }
+    if spec.name == "exec" {
+        let Some(queue) = c.multi.take() else {
+            return Ok(());
+        };
+        super::replication::propagate::begin_call(srv);
+        c.in_exec = true;
+        for q in queue {
+            if let Ok(s) = resolve(srv, &q.args) {
+                call(srv, c, s, &q.args);
+                c.block_request = None;
+            }
+        }
+        c.in_exec = false;
+        super::replication::propagate::end_call(srv, c, spec, &args);
+    } else {
+        let _ = call(srv, c, spec, &args);
+        c.block_request = None;
+    }
+    if !srv.blocking.ready.is_empty() {
+        serve_blocked(srv);
+    }
+    Ok(())
+}

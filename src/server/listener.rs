@@ -7,7 +7,7 @@ use std::rc::Rc;
 use tokio::net::{TcpListener, TcpSocket};
 
 use super::connection::{self, SharedServer};
-use super::persistence::rdb;
+use super::persistence::{aof, rdb};
 use super::shutdown::{self, Signal};
 use super::state::Server;
 use crate::config::ServerConfig;
@@ -202,9 +202,38 @@ async fn serve(config: ServerConfig) -> i32 {
     );
     start_accepting(&server, listeners);
     tokio::task::spawn_local(super::cron::run(server.clone()));
+    tokio::task::spawn_local(aof::flusher(server.clone()));
 
+    if server.borrow().config.appendonly {
+        // With the AOF on, the dataset comes from it (never from dbfilename), loaded while
+        // clients get -LOADING; then the AOF is opened for appending.
+        let loaded = tokio::select! {
+            r = aof::load::startup(&server) => r,
+            code = wait_for_shutdown(&server) => {
+                close_clients(&server);
+                return code;
+            }
+        };
+        if let Err(e) = loaded {
+            // The reason is the last line of the log, as with Redis.
+            tracing::error!("{e}");
+            return 1;
+        }
+        if let Err(e) = aof::startup::open(&server).await {
+            tracing::error!("{e}");
+            return 1;
+        }
+        aof::load::done_loading(&mut server.borrow_mut());
+    } else if let Err(e) = aof::startup::read_manifest(&server).await {
+        tracing::error!("{e}");
+        return 1;
+    }
     // Load the RDB file on a thread while clients get -LOADING (as Redis does while loading).
-    let pending = rdb::load::start_startup_load(&mut server.borrow_mut());
+    let pending = if server.borrow().config.appendonly {
+        None
+    } else {
+        rdb::load::start_startup_load(&mut server.borrow_mut())
+    };
     if let Some(p) = pending {
         let started = p.started;
         tokio::select! {

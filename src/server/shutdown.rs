@@ -172,7 +172,11 @@ fn finish(srv: &mut Server, flags: ShutdownFlags) -> Outcome {
             total
         );
     }
-    if lifecycle::final_save(srv, flags).is_err() {
+    // The AOF first (a rewrite creating it must finish unless FORCE; then write and fsync
+    // what is buffered), then the RDB save, as Redis's finishShutdown does.
+    if crate::server::persistence::aof::rewrite::prepare_shutdown(srv, flags.force).is_err()
+        || lifecycle::final_save(srv, flags).is_err()
+    {
         tracing::warn!(
             "Errors trying to shut down the server. Check the logs for more information."
         );

@@ -133,6 +133,8 @@ pub struct Server {
     pub repl: super::replication::Replication,
     /// RDB persistence: background save, last save status, loading progress.
     pub rdb: super::persistence::state::RdbState,
+    /// The append-only file.
+    pub aof: super::persistence::aof::AofState,
 }
 
 /// A random 40-hex-digit id (run id, replication id).
@@ -206,6 +208,7 @@ impl Server {
             sentinel: None,
             repl: super::replication::Replication::new(repl_cfg, now),
             rdb: Default::default(),
+            aof: Default::default(),
         };
         super::replication::replica::link_from_config(&mut server);
         Ok(server)
@@ -622,6 +625,9 @@ impl Server {
                         self.config.obuf_limit(crate::config::ClientClass::Pubsub);
                 }
                 "loglevel" => crate::logging::set_level(self.config.loglevel),
+                n if n.starts_with("append") || n.starts_with("aof") => {
+                    super::persistence::aof::config_changed(self, n)?;
+                }
                 "dir" => {
                     if let Err(e) = std::env::set_current_dir(&self.config.dir) {
                         tracing::warn!(error = %e, "cannot change working directory");

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod info;
+pub mod persist;
 pub mod real_redis;
 pub mod resp;
 pub mod rng;

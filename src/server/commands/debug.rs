@@ -59,6 +59,12 @@ fn debug(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         ("object", 3) => object(ctx, &a[2]),
         ("populate", 3..=5) => populate(ctx, a),
         ("reload", _) => reload(ctx, &a[2..]),
+        ("loadaof", 2) => loadaof(ctx),
+        ("aof-flush-sleep", 3) => {
+            let us = lenient_i64(&a[2]).max(0) as u64;
+            crate::server::persistence::aof::set_flush_sleep(ctx.srv, us);
+            Reply::Ok
+        }
         ("change-repl-id", 2) => {
             let srv = &mut *ctx.srv;
             srv.replid = random_hex40(&mut srv.rng);
@@ -231,6 +237,22 @@ fn reload(ctx: &mut Ctx, opts: &[Bytes]) -> Reply {
         Ok(()) => Reply::Ok,
         Err(e) => Reply::err(e),
     }
+}
+
+/// DEBUG LOADAOF: writes what is buffered, then empties the dataset and loads the AOF again.
+/// As in Redis, a load failure ends the process.
+fn loadaof(ctx: &mut Ctx) -> Reply {
+    use crate::server::persistence::aof;
+    if ctx.srv.aof.status == aof::Status::On {
+        aof::sync_blocking(ctx.srv);
+    }
+    if let Err(e) = aof::load::reload_inline(ctx.srv) {
+        tracing::error!("{e}");
+        std::process::exit(1);
+    }
+    ctx.srv.dirty = 0;
+    tracing::warn!("Append Only File loaded by DEBUG LOADAOF");
+    Reply::Ok
 }
 
 fn layout_stub(ctx: &mut Ctx, key: &[u8], want: Encoding) -> Reply {
@@ -439,6 +461,10 @@ fn help() -> Reply {
             "    Reply with <string> as an error.",
             "HTSTATS <dbid>",
             "    Return statistics about the keyspace tables of a database.",
+            "AOF-FLUSH-SLEEP <microsec>",
+            "    Server will sleep before flushing the AOF, this is used for testing.",
+            "LOADAOF",
+            "    Flush the AOF buffers on disk and reload the AOF in memory.",
             "LOG <message>",
             "    Write <message> to the server log.",
             "OBJECT <key>",

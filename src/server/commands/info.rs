@@ -419,7 +419,7 @@ fn memory_section(srv: &mut Server, out: &mut String) {
     field(out, "mem_clients_slaves", 0);
     field(out, "mem_clients_normal", m.clients_normal);
     field(out, "mem_cluster_links", 0);
-    field(out, "mem_aof_buffer", 0);
+    field(out, "mem_aof_buffer", srv.aof.buffer_len());
     field(out, "mem_allocator", crate::alloc::allocator_name());
     field(out, "active_defrag_running", 0);
     field(out, "lazyfree_pending_objects", 0);
@@ -453,10 +453,12 @@ fn persistence_section(srv: &Server, out: &mut String) {
     field(out, "current_save_keys_processed", done);
     field(out, "current_save_keys_total", total);
     field(out, "rdb_changes_since_last_save", srv.dirty);
+    use crate::server::persistence::rdb::snapshot::SaveKind;
+    let rdb_running = rdb.bgsave.as_ref().filter(|b| b.kind != SaveKind::AofBase);
     field(
         out,
         "rdb_bgsave_in_progress",
-        u8::from(rdb.bgsave.is_some()),
+        u8::from(rdb_running.is_some()),
     );
     field(out, "rdb_last_save_time", srv.lastsave);
     field(
@@ -472,9 +474,7 @@ fn persistence_section(srv: &Server, out: &mut String) {
     field(
         out,
         "rdb_current_bgsave_time_sec",
-        rdb.bgsave
-            .as_ref()
-            .map_or(-1, |b| now_secs - b.start_ms / 1000),
+        rdb_running.map_or(-1, |b| now_secs - b.start_ms / 1000),
     );
     field(out, "rdb_saves", rdb.saves);
     field(out, "rdb_last_cow_size", 0);
@@ -484,22 +484,7 @@ fn persistence_section(srv: &Server, out: &mut String) {
         rdb.last_load_keys_expired,
     );
     field(out, "rdb_last_load_keys_loaded", rdb.last_load_keys_loaded);
-    for (name, value) in [
-        ("aof_enabled", "0"),
-        ("aof_rewrite_in_progress", "0"),
-        ("aof_rewrite_scheduled", "0"),
-        ("aof_last_rewrite_time_sec", "-1"),
-        ("aof_current_rewrite_time_sec", "-1"),
-        ("aof_last_bgrewrite_status", "ok"),
-        ("aof_rewrites", "0"),
-        ("aof_rewrites_consecutive_failures", "0"),
-        ("aof_last_write_status", "ok"),
-        ("aof_last_cow_size", "0"),
-        ("module_fork_in_progress", "0"),
-        ("module_fork_last_cow_size", "0"),
-    ] {
-        field(out, name, value);
-    }
+    aof_fields(srv, out);
     if let Some(l) = loading {
         let loaded = l.loaded();
         let perc = if l.total_bytes > 0 {
@@ -520,6 +505,68 @@ fn persistence_section(srv: &Server, out: &mut String) {
         field(out, "loading_loaded_bytes", loaded);
         field(out, "loading_loaded_perc", format!("{perc:.2}"));
         field(out, "loading_eta_seconds", eta);
+    }
+}
+
+/// The `aof_*` fields of INFO persistence, as Redis 7.0 prints them.
+fn aof_fields(srv: &Server, out: &mut String) {
+    use crate::server::persistence::aof::Status;
+    let aof = &srv.aof;
+    let now_secs = crate::server::state::unix_ms() / 1000;
+    field(out, "aof_enabled", u8::from(aof.status != Status::Off));
+    field(
+        out,
+        "aof_rewrite_in_progress",
+        u8::from(aof.rewrite.is_some()),
+    );
+    field(
+        out,
+        "aof_rewrite_scheduled",
+        u8::from(aof.rewrite_scheduled),
+    );
+    field(out, "aof_last_rewrite_time_sec", aof.last_rewrite_secs);
+    field(
+        out,
+        "aof_current_rewrite_time_sec",
+        aof.rewrite
+            .as_ref()
+            .map_or(-1, |r| now_secs - r.start_ms / 1000),
+    );
+    field(
+        out,
+        "aof_last_bgrewrite_status",
+        if aof.last_rewrite_ok { "ok" } else { "err" },
+    );
+    field(out, "aof_rewrites", aof.rewrites);
+    field(
+        out,
+        "aof_rewrites_consecutive_failures",
+        aof.consecutive_failures,
+    );
+    field(
+        out,
+        "aof_last_write_status",
+        if aof.error().is_some() { "err" } else { "ok" },
+    );
+    field(out, "aof_last_cow_size", 0);
+    field(out, "module_fork_in_progress", 0);
+    field(out, "module_fork_last_cow_size", 0);
+    if srv.config.appendonly {
+        let w = aof.writer.as_ref();
+        field(out, "aof_current_size", aof.current_size());
+        field(out, "aof_base_size", aof.base_size);
+        field(out, "aof_pending_rewrite", u8::from(aof.rewrite_scheduled));
+        field(out, "aof_buffer_length", aof.buffer_len());
+        field(
+            out,
+            "aof_pending_bio_fsync",
+            w.map_or(0, |w| w.pending_fsyncs()),
+        );
+        field(
+            out,
+            "aof_delayed_fsync",
+            w.map_or(0, |w| w.delayed_fsyncs()),
+        );
     }
 }
 

@@ -148,7 +148,7 @@ fn expire_generic(ctx: &mut Ctx, a: &[Bytes], unit_ms: i64, absolute: bool) -> R
         return Reply::Int(0);
     }
     // A replica applies its master's (absolute) times as they are; the master sends the DEL.
-    if at <= now && !ctx.srv.repl.is_replica() {
+    if at <= now && !ctx.srv.keeps_expired_writes() {
         ctx.delete(&a[1]);
         ctx.modified(&a[1], notify::GENERIC, "del");
         let del = if ctx.srv.repl.cfg.lazy_expire {
@@ -552,11 +552,16 @@ fn flushall(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     ctx.srv.signal_flushed(None);
     // As Redis 7.0: a running background save is stopped, and with save points configured the
     // (now empty) dataset is saved at once, keeping the change counter.
-    crate::server::persistence::rdb::snapshot::abort(ctx.srv);
+    // An AOF rewrite goes on (Redis kills only an RDB child): it keeps the old tables.
+    crate::server::persistence::rdb::snapshot::abort_rdb(ctx.srv);
     for i in 0..ctx.srv.dbs.len() {
         let old = std::mem::take(&mut ctx.srv.dbs[i]);
         ctx.srv.dirty += old.len() as u64;
-        free_db(old, background);
+        if ctx.srv.rdb.bgsave.is_some() && old.snap.is_some() {
+            crate::server::persistence::rdb::snapshot::retire_db(ctx.srv, old);
+        } else {
+            free_db(old, background);
+        }
     }
     if !ctx.srv.config.save_points.is_empty() {
         let dirty = ctx.srv.dirty;

@@ -100,7 +100,7 @@ fn stats(ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
         int("clients.slaves", 0),
         int("clients.normal", m.clients_normal),
         int("cluster.links", 0),
-        int("aof.buffer", 0),
+        int("aof.buffer", ctx.srv.aof.buffer_len()),
         int("lua.caches", 0),
         int("functions.caches", 0),
     ];

@@ -1,4 +1,4 @@
-//! Persistence commands: SAVE, BGSAVE, DUMP, RESTORE.
+//! Persistence commands: SAVE, BGSAVE, BGREWRITEAOF, DUMP, RESTORE.
 
 use bytes::Bytes;
 
@@ -28,6 +28,13 @@ pub static COMMANDS: &[CommandSpec] = &[
             "1.0.0",
             "Asynchronously saves the database(s) to disk.",
         ),
+    CommandSpec::new("bgrewriteaof", 1, bgrewriteaof)
+        .flags(ADMIN | NOSCRIPT)
+        .doc(
+            "server",
+            "1.0.0",
+            "Asynchronously rewrites the append-only file to disk.",
+        ),
     CommandSpec::new("dump", 2, dump)
         .flags(READONLY)
         .acl(acl::KEYSPACE)
@@ -50,8 +57,13 @@ pub static COMMANDS: &[CommandSpec] = &[
 
 const IN_PROGRESS: &str = "ERR Background save already in progress";
 
+/// Whether an RDB save (BGSAVE or a full sync) runs, as opposed to an AOF rewrite.
+fn rdb_save_running(ctx: &Ctx) -> bool {
+    snapshot::running_kind(ctx.srv).is_some_and(|k| k != snapshot::SaveKind::AofBase)
+}
+
 fn save_cmd(ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
-    if ctx.srv.rdb.bgsave.is_some() {
+    if rdb_save_running(ctx) {
         return Reply::err(IN_PROGRESS);
     }
     match save::save_sync(ctx.srv) {
@@ -66,20 +78,30 @@ fn bgsave(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         2 if args::is(&a[1], "schedule") => true,
         _ => return args::syntax_error(),
     };
-    let _ = schedule;
-    if ctx.srv.rdb.bgsave.is_some() {
+    if rdb_save_running(ctx) {
         return Reply::err(IN_PROGRESS);
     }
-    // Inside EXEC the snapshot would split the transaction: start it after (as Redis does).
-    if ctx.client.in_exec {
-        ctx.srv.rdb.bgsave_scheduled = true;
-        return Reply::Status("Background saving scheduled".into());
+    // Inside EXEC the snapshot would split the transaction: start it after (as Redis does);
+    // while an AOF rewrite holds the snapshot, only BGSAVE SCHEDULE waits for it.
+    if ctx.srv.rdb.bgsave.is_some() || ctx.srv.aof.rewrite.is_some() || ctx.client.in_exec {
+        if schedule || ctx.client.in_exec {
+            ctx.srv.rdb.bgsave_scheduled = true;
+            return Reply::Status("Background saving scheduled".into());
+        }
+        return Reply::err(
+            "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
+        );
     }
     match snapshot::start(ctx.srv) {
         Ok(()) => Reply::Status("Background saving started".into()),
         Err(snapshot::StartError::InProgress) => Reply::err(IN_PROGRESS),
         Err(snapshot::StartError::NoRuntime) => Reply::err("ERR"),
     }
+}
+
+fn bgrewriteaof(ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
+    let in_exec = ctx.client.in_exec;
+    crate::server::persistence::aof::rewrite::command(ctx.srv, in_exec)
 }
 
 fn dump(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
@@ -147,7 +169,7 @@ fn restore(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     if ttl > 0 && !absttl {
         ttl = ttl.saturating_add(now);
     }
-    if ttl > 0 && ttl <= now && !ctx.srv.repl.is_replica() {
+    if ttl > 0 && ttl <= now && !ctx.srv.keeps_expired_writes() {
         if deleted {
             ctx.modified(key, notify::GENERIC, "del");
             let del = if ctx.srv.config.value("lazyfree-lazy-server-del").as_deref() == Some(b"yes")

@@ -296,7 +296,7 @@ fn getex(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
                 ctx.propagate_as(vec![arg("PERSIST"), a[1].clone()]);
             }
         }
-        Some(at) if absolute && at <= now && !ctx.srv.repl.is_replica() => {
+        Some(at) if absolute && at <= now && !ctx.srv.keeps_expired_writes() => {
             ctx.delete(&a[1]);
             ctx.modified(&a[1], notify::GENERIC, "del");
             let del = if ctx.srv.repl.cfg.lazy_expire {

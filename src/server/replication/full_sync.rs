@@ -23,6 +23,7 @@ use super::payload::{self, LoadSource};
 use super::replica::{LinkState, Transfer};
 use super::settings::DisklessLoad;
 use crate::server::connection::SharedServer;
+use crate::server::persistence::aof;
 use crate::server::persistence::rdb::ReplInfo;
 use crate::server::persistence::rdb::decode::LoadReport;
 use crate::server::persistence::rdb::load;
@@ -75,11 +76,16 @@ pub async fn run(
             "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF {target}"
         ),
     }
+    // The AOF restarts from the new dataset (Redis's stopAppendOnly before the load and
+    // restartAOFAfterSYNC after it, whatever the outcome).
+    stop_aof(&mut server.borrow_mut());
     let report = if diskless {
-        load_from_socket(server, conn, &header, &replid, swapdb).await?
+        load_from_socket(server, conn, &header, &replid, swapdb).await
     } else {
-        load_from_disk(server, conn, &header).await?
+        load_from_disk(server, conn, &header).await
     };
+    restart_aof(&mut server.borrow_mut());
+    let report = report?;
     let stream_db = ReplInfo::from_aux(&report.aux).map_or(0, |i| i.stream_db);
     let mut srv = server.borrow_mut();
     srv.replid = replid;
@@ -94,6 +100,23 @@ pub async fn run(
     }
     tracing::info!("MASTER <-> REPLICA sync: Finished with success");
     Ok(stream_db)
+}
+
+/// Closes the AOF before the dataset is replaced.
+fn stop_aof(srv: &mut Server) {
+    if srv.aof.status != aof::Status::Off {
+        aof::rewrite::stop_append_only(srv);
+    }
+}
+
+/// Turns the AOF back on (with `appendonly yes`): a rewrite writes the new dataset as its base.
+fn restart_aof(srv: &mut Server) {
+    if srv.config.appendonly
+        && srv.aof.status == aof::Status::Off
+        && aof::rewrite::start_append_only(srv).is_err()
+    {
+        tracing::warn!("Failed enabling the AOF after successful master synchronization!");
+    }
 }
 
 fn transfer_mut(srv: &mut Server) -> Option<&mut Transfer> {

@@ -156,6 +156,11 @@ pub enum ExpirePolicy {
 impl Server {
     /// What lookups do with logically expired keys in the current context.
     pub fn expire_policy(&self) -> ExpirePolicy {
+        // Nothing expires while the AOF replays: its commands see the keys as they were
+        // when written, and the DELs of expired keys follow in the stream.
+        if self.rdb.loading.as_ref().is_some_and(|l| !l.async_loading) {
+            return ExpirePolicy::Keep;
+        }
         if self.repl.is_replica() {
             if self.repl.executing_master {
                 ExpirePolicy::Keep
@@ -167,6 +172,12 @@ impl Server {
         } else {
             ExpirePolicy::Delete
         }
+    }
+
+    /// Whether a write may store a key whose expiry time has already passed (Redis's
+    /// `checkAlreadyExpired` says no): replicas and AOF loading apply the stream as written.
+    pub fn keeps_expired_writes(&self) -> bool {
+        self.repl.is_replica() || self.rdb.loading.as_ref().is_some_and(|l| !l.async_loading)
     }
 
     /// Called when a client goes away: forget it as a replica.

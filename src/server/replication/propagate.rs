@@ -100,13 +100,21 @@ pub fn should_record(srv: &Server) -> bool {
     aof_enabled(srv) || (!srv.repl.is_replica() && srv.repl.backlog.is_some())
 }
 
-/// Whether the append-only file takes writes. The AOF writer hooks in here and in [`feed_aof`].
-pub fn aof_enabled(_srv: &Server) -> bool {
-    false
+/// Whether the append-only file takes writes.
+pub fn aof_enabled(srv: &Server) -> bool {
+    crate::server::persistence::aof::accepting(srv)
 }
 
-/// Hands one operation to the append-only file (nothing until the AOF exists).
-fn feed_aof(_srv: &mut Server, _db: i64, _argv: &[Bytes]) {}
+/// Hands one operation to the append-only file.
+fn feed_aof(srv: &mut Server, db: i64, argv: &[Bytes]) {
+    crate::server::persistence::aof::feed(srv, db, argv);
+}
+
+/// Whether the command running is nested in another (inside EXEC): a snapshot started now
+/// would include the transaction's earlier writes, which are fed to the AOF only when it ends.
+pub fn in_nested_call(srv: &Server) -> bool {
+    srv.repl.frames.len() > 1
+}
 
 /// Opens the propagation frame of a command call.
 pub fn begin_call(srv: &mut Server) {

@@ -16,7 +16,6 @@ use super::handshake::{self, MasterConn, Params, Psync};
 use super::propagate;
 use crate::resp::{Limits, Reply, RequestParser};
 use crate::server::client::{Client, ClientId, ClientKind, ClientShared, Outbound};
-use crate::server::command::flags;
 use crate::server::connection::SharedServer;
 use crate::server::dispatch;
 use crate::server::state::{Ctx, Server, random_hex40, unix_ms};
@@ -619,40 +618,7 @@ fn apply(
 
 /// Runs one command of the master's stream: no ACL, READONLY or OOM checks, replies dropped.
 fn execute(srv: &mut Server, c: &mut Client, args: Vec<Bytes>) {
-    let spec = match dispatch::resolve(srv, &args) {
-        Ok(s) => s,
-        Err(Reply::Error(e)) => {
-            tracing::warn!("Command from MASTER refused: {e}");
-            return;
-        }
-        Err(_) => return,
-    };
-    if c.multi.is_some() && !spec.has(flags::MULTI_CONTROL) {
-        if let Some(q) = c.multi.as_mut() {
-            q.push(crate::server::client::Queued { args });
-        }
-        return;
-    }
-    if spec.name == "exec" {
-        let Some(queue) = c.multi.take() else {
-            return;
-        };
-        // One propagation frame around the transaction keeps it atomic in the AOF.
-        propagate::begin_call(srv);
-        c.in_exec = true;
-        for q in queue {
-            if let Ok(s) = dispatch::resolve(srv, &q.args) {
-                dispatch::call(srv, c, s, &q.args);
-                c.block_request = None;
-            }
-        }
-        c.in_exec = false;
-        propagate::end_call(srv, c, spec, &args);
-    } else {
-        let _ = dispatch::call(srv, c, spec, &args);
-        c.block_request = None;
-    }
-    if !srv.blocking.ready.is_empty() {
-        dispatch::serve_blocked(srv);
+    if let Err(e) = dispatch::execute_trusted(srv, c, args) {
+        tracing::warn!("Command from MASTER refused: {e}");
     }
 }

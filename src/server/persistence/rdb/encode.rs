@@ -389,12 +389,13 @@ pub fn write_aux(out: &mut Vec<u8>, name: &str, value: &[u8]) {
 }
 
 /// The file header: magic, version, and the aux fields Redis 7.0 writes (the replication ones
-/// when the node takes part in replication).
+/// when the node takes part in replication, `aof-base` 1 for the base file of an AOF).
 pub fn write_header(
     out: &mut Vec<u8>,
     ctime_secs: i64,
     used_mem: u64,
     repl: Option<&super::ReplInfo>,
+    aof_base: bool,
 ) {
     out.extend_from_slice(format!("REDIS{:04}", super::RDB_VERSION).as_bytes());
     write_aux(out, "redis-ver", super::REDIS_VER.as_bytes());
@@ -406,7 +407,7 @@ pub fn write_header(
         write_aux(out, "repl-id", r.replid.as_bytes());
         write_aux(out, "repl-offset", r.offset.to_string().as_bytes());
     }
-    write_aux(out, "aof-base", b"0");
+    write_aux(out, "aof-base", if aof_base { b"1" } else { b"0" });
 }
 
 /// Starts a database section: SELECTDB and the RESIZEDB hint.

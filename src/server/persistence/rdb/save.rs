@@ -63,6 +63,8 @@ pub struct RdbFile {
     file: std::io::BufWriter<File>,
     path: PathBuf,
     crc: Option<Crc64>,
+    /// Ends with the 8-byte checksum (false for a command-form AOF base).
+    trailer: bool,
     written: u64,
     since_sync: u64,
     incremental_fsync: bool,
@@ -82,10 +84,18 @@ impl RdbFile {
             file: std::io::BufWriter::with_capacity(1 << 16, file),
             path: path.to_path_buf(),
             crc: checksum.then(Crc64::default),
+            trailer: true,
             written: 0,
             since_sync: 0,
             incremental_fsync,
         })
+    }
+
+    /// Creates a plain file: no checksum, no trailer (command-form AOF base).
+    pub fn create_plain(path: &Path, incremental_fsync: bool) -> Result<Self, String> {
+        let mut f = Self::create(path, false, incremental_fsync)?;
+        f.trailer = false;
+        Ok(f)
     }
 
     /// Appends bytes.
@@ -111,10 +121,13 @@ impl RdbFile {
     /// Appends the checksum (0 when disabled), syncs, and renames the file to `target`.
     /// Returns the file size.
     pub fn finish(mut self, target: &Path) -> Result<u64, String> {
-        let crc = self.crc.as_ref().map_or(0, Crc64::value);
-        self.file
-            .write_all(&crc.to_le_bytes())
-            .map_err(|e| format!("Write error saving DB on disk: {e}"))?;
+        if self.trailer {
+            let crc = self.crc.as_ref().map_or(0, Crc64::value);
+            self.file
+                .write_all(&crc.to_le_bytes())
+                .map_err(|e| format!("Write error saving DB on disk: {e}"))?;
+            self.written += 8;
+        }
         let file = self
             .file
             .into_inner()
@@ -138,7 +151,7 @@ impl RdbFile {
         if let Ok(d) = File::open(dir) {
             let _ = d.sync_all();
         }
-        Ok(self.written + 8)
+        Ok(self.written)
     }
 }
 
@@ -157,6 +170,7 @@ pub fn serialize_dataset(
         now / 1000,
         srv.used_memory() as u64,
         repl.as_ref(),
+        false,
     );
     let delay = srv.config.rdb_key_save_delay;
     for (i, db) in srv.dbs.iter().enumerate() {
@@ -225,8 +239,8 @@ pub fn writes_denied(srv: &Server) -> bool {
 
 /// The error a command gets from the persistence layer before running: `-LOADING` while the
 /// dataset loads (commands without the `loading` flag; during an async load, those with
-/// `no_async_loading`), `-MISCONF` for writes and PING after a
-/// failed background save.
+/// `no_async_loading`), `-MISCONF` for writes and PING after a failed background save or while
+/// the AOF cannot be written.
 pub fn refusal(srv: &Server, client: &Client, spec: &CommandSpec) -> Option<Reply> {
     if let Some(l) = &srv.rdb.loading {
         let refused = if l.async_loading {
@@ -238,16 +252,19 @@ pub fn refusal(srv: &Server, client: &Client, spec: &CommandSpec) -> Option<Repl
             return Some(Reply::err(super::load::LOADING_ERROR));
         }
     }
-    if !writes_denied(srv) {
-        return None;
-    }
+    // An RDB error wins over an AOF one, as in Redis.
+    let misconf = if writes_denied(srv) {
+        MISCONF.to_string()
+    } else {
+        crate::server::persistence::aof::misconf(srv)?
+    };
     let queued_write = spec.name == "exec"
         && client.multi.as_ref().is_some_and(|q| {
             q.iter().any(|c| {
                 crate::server::dispatch::resolve(srv, &c.args).is_ok_and(|s| s.has(flags::WRITE))
             })
         });
-    (spec.has(flags::WRITE) || spec.name == "ping" || queued_write).then(|| Reply::err(MISCONF))
+    (spec.has(flags::WRITE) || spec.name == "ping" || queued_write).then(|| Reply::err(misconf))
 }
 
 /// Housekeeping run by the cron: scheduled background saves and save points.

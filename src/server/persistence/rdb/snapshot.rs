@@ -56,7 +56,7 @@ pub struct DbSnap {
     written: FastSet<Key>,
     /// Records produced by the pre-write hook, not yet moved to the stream.
     out: Vec<u8>,
-    enc: Encoder,
+    enc: Serializer,
     size: usize,
     expires: usize,
     header_written: bool,
@@ -73,13 +73,13 @@ impl std::fmt::Debug for DbSnap {
 }
 
 impl DbSnap {
-    fn new(dbid: usize, size: usize, expires: usize, opts: SaveOptions) -> Self {
+    fn new(dbid: usize, size: usize, expires: usize, enc: Serializer) -> Self {
         DbSnap {
             dbid,
             cursor: size,
             written: FastSet::default(),
             out: Vec::new(),
-            enc: Encoder::deferring(opts),
+            enc,
             size,
             expires,
             header_written: false,
@@ -136,6 +136,44 @@ impl DbSnap {
     }
 }
 
+/// How a snapshot serializes keys: RDB records (dump files, full syncs, an RDB-preamble AOF
+/// base) or the commands of a command-form AOF base.
+pub enum Serializer {
+    /// RDB records; long strings are compressed later by the writer thread.
+    Rdb(Encoder),
+    /// SET/RPUSH/SADD/ZADD/HMSET and PEXPIREAT commands.
+    Commands,
+}
+
+impl Serializer {
+    fn key_value(&mut self, out: &mut Vec<u8>, key: &Key, entry: &Entry) {
+        match self {
+            Serializer::Rdb(enc) => enc.key_value(out, key, entry),
+            Serializer::Commands => {
+                crate::server::persistence::aof::base::write_key(out, key, entry)
+            }
+        }
+    }
+
+    fn take_spans(&mut self) -> Vec<Span> {
+        match self {
+            Serializer::Rdb(enc) => enc.take_spans(),
+            Serializer::Commands => Vec::new(),
+        }
+    }
+}
+
+/// What a background save produces, for the bookkeeping around it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveKind {
+    /// BGSAVE, save points, disk-based replication: `dbfilename`.
+    Rdb,
+    /// A diskless full synchronisation.
+    Diskless,
+    /// The base file of an AOF rewrite.
+    AofBase,
+}
+
 /// Messages to the writer thread.
 enum Msg {
     /// Stream bytes, with the strings still to compress.
@@ -168,8 +206,10 @@ pub struct BgSave {
     detached: Vec<Db>,
     writer: Option<JoinHandle<()>>,
     finished: bool,
-    /// Written to `dbfilename` (false: streamed to replicas for a diskless full sync).
-    to_file: bool,
+    /// What the save produces.
+    pub kind: SaveKind,
+    /// Database headers are SELECT commands (command-form AOF base) rather than RDB opcodes.
+    commands: bool,
 }
 
 /// Hands a database table taken out of the keyspace (FLUSHDB) to the running save if it is
@@ -203,6 +243,16 @@ pub enum Target {
     /// an empty chunk as end marker) is sent to each channel; a full channel slows the save down, as a slow socket slows
     /// Redis's child. Dropping a receiver just stops feeding that replica.
     Replicas(Vec<tokio::sync::mpsc::Sender<Bytes>>),
+    /// The base file of an AOF rewrite, written to `path` (a temporary name; the rewrite moves
+    /// it into the AOF directory): RDB with `aof-base 1`, or commands.
+    AofBase {
+        /// Where to write it.
+        path: std::path::PathBuf,
+        /// RDB format (`aof-use-rdb-preamble yes`).
+        rdb: bool,
+        /// A `#TS:` annotation to start the command form with (`aof-timestamp-enabled`).
+        timestamp: Option<i64>,
+    },
 }
 
 /// Starts a background save of the whole dataset to `dbfilename`.
@@ -225,6 +275,12 @@ pub fn start_to(srv: &mut Server, target: Target) -> Result<(), StartError> {
     if matches!(target, Target::File) {
         srv.rdb.saves += 1;
     }
+    let kind = match &target {
+        Target::File => SaveKind::Rdb,
+        Target::Replicas(_) => SaveKind::Diskless,
+        Target::AofBase { .. } => SaveKind::AofBase,
+    };
+    let commands = matches!(target, Target::AofBase { rdb: false, .. });
     let generation = srv.rdb.generation;
     let opts = save::save_options(srv, now);
     let mut keys_total = 0u64;
@@ -233,21 +289,43 @@ pub fn start_to(srv: &mut Server, target: Target) -> Result<(), StartError> {
             continue;
         }
         keys_total += db.len() as u64;
-        db.snap = Some(Box::new(DbSnap::new(
-            i,
-            db.len(),
-            db.volatile.len(),
-            opts.clone(),
-        )));
+        let enc = if commands {
+            Serializer::Commands
+        } else {
+            Serializer::Rdb(Encoder::deferring(opts.clone()))
+        };
+        db.snap = Some(Box::new(DbSnap::new(i, db.len(), db.volatile.len(), enc)));
     }
     let mut stream = Vec::with_capacity(CHUNK + CHUNK / 4);
-    let repl = crate::server::replication::save_info(srv);
-    encode::write_header(
-        &mut stream,
-        now / 1000,
-        srv.used_memory() as u64,
-        repl.as_ref(),
-    );
+    match &target {
+        Target::AofBase {
+            rdb: false,
+            timestamp,
+            ..
+        } => {
+            if let Some(ts) = timestamp {
+                crate::server::persistence::aof::stream::timestamp_annotation(&mut stream, *ts);
+            }
+        }
+        // An AOF base carries no replication fields (Redis passes no rdbSaveInfo there).
+        Target::AofBase { .. } => encode::write_header(
+            &mut stream,
+            now / 1000,
+            srv.used_memory() as u64,
+            None,
+            true,
+        ),
+        _ => {
+            let repl = crate::server::replication::save_info(srv);
+            encode::write_header(
+                &mut stream,
+                now / 1000,
+                srv.used_memory() as u64,
+                repl.as_ref(),
+                false,
+            );
+        }
+    }
     let (tx, rx) = sync_channel::<Msg>(QUEUE);
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
     // Absolute paths: CONFIG SET dir during the save must not redirect it (a forked child
@@ -257,13 +335,13 @@ pub fn start_to(srv: &mut Server, target: Target) -> Result<(), StartError> {
     let file = base.join(&srv.config.dbfilename);
     let checksum = srv.config.rdbchecksum;
     let fsync_every = srv.config.rdb_save_incremental_fsync;
+    let aof_fsync_every = srv.config.aof_rewrite_incremental_fsync;
     let writer_opts = opts.clone();
-    let to_file = matches!(target, Target::File);
     let writer = std::thread::Builder::new()
         .name("rdb-bgsave".into())
         .spawn(move || {
             // A full sync competes like Redis's forked child: only saves to disk yield the CPU.
-            if to_file {
+            if kind != SaveKind::Diskless {
                 lower_priority();
             }
             let r = match target {
@@ -275,6 +353,17 @@ pub fn start_to(srv: &mut Server, target: Target) -> Result<(), StartError> {
                     r
                 }
                 Target::Replicas(outs) => write_replicas(rx, outs, writer_opts, checksum),
+                Target::AofBase { path, rdb, .. } => {
+                    let r = if rdb {
+                        write_file(rx, &path, &path, writer_opts, checksum, aof_fsync_every)
+                    } else {
+                        write_plain(rx, &path, aof_fsync_every)
+                    };
+                    if r.is_err() {
+                        let _ = std::fs::remove_file(&path);
+                    }
+                    r
+                }
             };
             let _ = done_tx.send(r);
         });
@@ -303,12 +392,20 @@ pub fn start_to(srv: &mut Server, target: Target) -> Result<(), StartError> {
         detached: Vec::new(),
         writer,
         finished: false,
-        to_file,
+        kind,
+        commands,
     });
-    tracing::info!(
-        "Background saving started (in-process snapshot, {} keys)",
-        keys_total
-    );
+    if kind == SaveKind::AofBase {
+        tracing::info!(
+            "Background append only file rewriting started (in-process snapshot, {} keys)",
+            keys_total
+        );
+    } else {
+        tracing::info!(
+            "Background saving started (in-process snapshot, {} keys)",
+            keys_total
+        );
+    }
     tokio::task::spawn_local(drive(server, generation, done_rx));
     Ok(())
 }
@@ -319,6 +416,7 @@ pub fn abort(srv: &mut Server) {
     let Some(mut b) = srv.rdb.bgsave.take() else {
         return;
     };
+    let kind = b.kind;
     clear_snapshot_state(srv);
     b.tx = None;
     if let Some(h) = b.writer.take() {
@@ -327,7 +425,29 @@ pub fn abort(srv: &mut Server) {
     for db in b.detached.drain(..) {
         crate::server::commands::keys::drop_in_background(db);
     }
-    tracing::warn!("Background saving aborted");
+    if kind == SaveKind::AofBase {
+        crate::server::persistence::aof::rewrite::killed(srv);
+    } else {
+        tracing::warn!("Background saving aborted");
+    }
+}
+
+/// Stops a running background save unless it is an AOF rewrite (FLUSHALL: Redis kills only
+/// its RDB child; the rewrite's snapshot stays valid since the incr file records the flush).
+pub fn abort_rdb(srv: &mut Server) {
+    if srv
+        .rdb
+        .bgsave
+        .as_ref()
+        .is_some_and(|b| b.kind != SaveKind::AofBase)
+    {
+        abort(srv);
+    }
+}
+
+/// The kind of the background save in progress, if any.
+pub fn running_kind(srv: &Server) -> Option<SaveKind> {
+    srv.rdb.bgsave.as_ref().map(|b| b.kind)
 }
 
 enum Step {
@@ -383,7 +503,9 @@ fn flush_out(b: &mut BgSave, s: &mut DbSnap) {
         return;
     }
     if b.cur_db != Some(s.dbid) {
-        if s.header_written {
+        if b.commands {
+            crate::server::persistence::aof::base::write_select(&mut b.stream, s.dbid);
+        } else if s.header_written {
             encode::write_select(&mut b.stream, s.dbid);
         } else {
             encode::write_db_start(&mut b.stream, s.dbid, s.size, s.expires);
@@ -491,7 +613,7 @@ fn step(srv: &mut Server, budget: Duration) -> Step {
             b.detached = detached;
         }
     }
-    if complete {
+    if complete && !b.commands {
         b.stream.push(super::opcode::EOF);
     }
     if complete || b.stream.len() >= CHUNK {
@@ -545,7 +667,11 @@ fn finish(srv: &mut Server, generation: u64, result: Result<u64, String>) {
         crate::server::commands::keys::drop_in_background(db);
     }
     let now = unix_ms();
-    if !b.to_file {
+    if b.kind == SaveKind::AofBase {
+        crate::server::persistence::aof::rewrite::base_done(srv, result);
+        return;
+    }
+    if b.kind == SaveKind::Diskless {
         // A diskless transfer is not a save: no change to dirty, lastsave or the save status.
         match result {
             Ok(bytes) => tracing::info!(bytes, "Diskless RDB transfer to replicas done"),
@@ -573,6 +699,24 @@ fn finish(srv: &mut Server, generation: u64, result: Result<u64, String>) {
             tracing::warn!("Background saving error: {e}");
         }
     }
+}
+
+/// Writer thread body for a command-form AOF base: the stream as is (nothing to compress, no
+/// checksum), fsynced.
+fn write_plain(
+    rx: Receiver<Msg>,
+    path: &std::path::Path,
+    incremental_fsync: bool,
+) -> Result<u64, String> {
+    let mut file = save::RdbFile::create_plain(path, incremental_fsync)?;
+    loop {
+        match rx.recv() {
+            Ok(Msg::Data(d, _)) => file.write(&d)?,
+            Ok(Msg::Finish) => break,
+            Err(_) => return Err("background save aborted".into()),
+        }
+    }
+    file.finish(path)
 }
 
 /// Writer thread body for a diskless full sync: every chunk to every replica still listening,
@@ -681,7 +825,8 @@ mod tests {
             detached: Vec::new(),
             writer: None,
             finished: false,
-            to_file: true,
+            kind: SaveKind::Rdb,
+            commands: false,
         }
     }
 
@@ -729,7 +874,7 @@ mod tests {
                 0,
                 db.len(),
                 db.volatile.len(),
-                SaveOptions::default(),
+                Serializer::Rdb(Encoder::deferring(SaveOptions::default())),
             )));
             let mut b = bgsave();
             let deadline = Instant::now() + Duration::from_secs(3600);
@@ -787,7 +932,7 @@ mod tests {
                 }
             }
             let mut file = Vec::new();
-            encode::write_header(&mut file, 0, 0, None);
+            encode::write_header(&mut file, 0, 0, None, false);
             let mut enc = Encoder::new(SaveOptions::default());
             let mut tmp = Vec::new();
             encode::materialize(&b.stream, &b.spans, &mut enc, &mut tmp, |p| {

@@ -141,7 +141,7 @@ type DbKeys<'a> = Vec<(&'a str, Value, i64)>;
 
 fn file_with(dbs: &[(usize, DbKeys<'_>)], compress: bool, checksum: bool) -> Vec<u8> {
     let mut out = Vec::new();
-    encode::write_header(&mut out, 1_700_000_000, 12345, None);
+    encode::write_header(&mut out, 1_700_000_000, 12345, None, false);
     let mut enc = Encoder::new(opts(compress));
     for (id, keys) in dbs {
         let expires = keys.iter().filter(|k| k.2 != NO_EXPIRE).count();
@@ -487,7 +487,7 @@ fn replication_fields_round_trip_and_need_all_three() {
         offset: 12345,
     };
     let mut out = Vec::new();
-    encode::write_header(&mut out, 1_700_000_000, 1, Some(&info));
+    encode::write_header(&mut out, 1_700_000_000, 1, Some(&info), false);
     out.push(super::opcode::EOF);
     out.extend_from_slice(&[0; 8]);
     let (_, rep) = load(&out).unwrap();
@@ -609,7 +609,7 @@ fn streamed_images_load_like_files_and_must_end_with_the_image() {
     assert!(err.contains("of the stream"), "{err}");
     // A huge announced length in a stream does not make the loader reserve it.
     let mut bad = Vec::new();
-    encode::write_header(&mut bad, 0, 0, None);
+    encode::write_header(&mut bad, 0, 0, None, false);
     bad.push(super::opcode::RESIZEDB);
     bad.extend_from_slice(&[0x81]);
     bad.extend_from_slice(&(1u64 << 60).to_be_bytes());
