@@ -45,10 +45,12 @@ pub struct LinkSpec {
 /// What a link reports.
 #[derive(Clone, Debug, PartialEq)]
 pub enum LinkEventKind {
-    /// TCP connection established; our local IP on it.
+    /// TCP connection established; our local IP on it and the peer's.
     Up {
         /// Local address of the socket, as text.
         local_ip: String,
+        /// Address connected to, as text.
+        peer_ip: String,
     },
     /// The link failed or was closed by the peer (never sent after [`LinkHandle`] is dropped).
     Down,
@@ -234,13 +236,11 @@ async fn run(
     let _ = stream.set_nodelay(true);
     let local_ip = stream
         .local_addr()
-        .map(|a| match a.ip() {
-            std::net::IpAddr::V6(v6) => v6
-                .to_ipv4_mapped()
-                .map(|v4| v4.to_string())
-                .unwrap_or_else(|| v6.to_string()),
-            ip => ip.to_string(),
-        })
+        .map(|a| ip_text(a.ip()))
+        .unwrap_or_default();
+    let peer_ip = stream
+        .peer_addr()
+        .map(|a| ip_text(a.ip()))
         .unwrap_or_default();
     let (mut rd, mut wr) = stream.into_split();
     let pending: RefCell<VecDeque<Pending>> = RefCell::new(VecDeque::new());
@@ -253,7 +253,7 @@ async fn run(
         report(LinkEventKind::Down);
         return;
     }
-    report(LinkEventKind::Up { local_ip });
+    report(LinkEventKind::Up { local_ip, peer_ip });
 
     let writer = async {
         let mut out = Vec::new();
@@ -324,6 +324,17 @@ async fn run(
         _ = reader => {}
     }
     report(LinkEventKind::Down);
+}
+
+/// An IP as text, IPv4-mapped IPv6 addresses as plain IPv4.
+fn ip_text(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map(|v4| v4.to_string())
+            .unwrap_or_else(|| v6.to_string()),
+        ip => ip.to_string(),
+    }
 }
 
 /// A pub/sub `message` (RESP2 array or RESP3 push) as (channel, payload).
