@@ -407,15 +407,20 @@ mod tests {
                 let mut buf = [0u8; 1024];
                 let mut seen = Vec::new();
                 // CLIENT SETNAME and SUBSCRIBE arrive in one write, possibly split.
-                while !seen.windows(HELLO_CHANNEL.len()).any(|w| w == HELLO_CHANNEL.as_bytes()) {
+                while !seen
+                    .windows(HELLO_CHANNEL.len())
+                    .any(|w| w == HELLO_CHANNEL.as_bytes())
+                {
                     let n = sock.read(&mut buf).await.unwrap();
                     assert!(n > 0, "link closed before its handshake");
                     seen.extend_from_slice(&buf[..n]);
                 }
                 sock.write_all(answer).await.unwrap();
-                sock.write_all(b"*3\r\n$7\r\nmessage\r\n$18\r\n__sentinel__:hello\r\n$5\r\nhello\r\n")
-                    .await
-                    .unwrap();
+                sock.write_all(
+                    b"*3\r\n$7\r\nmessage\r\n$18\r\n__sentinel__:hello\r\n$5\r\nhello\r\n",
+                )
+                .await
+                .unwrap();
                 // Keep the connection open: only the link may close it.
                 std::future::pending::<()>().await;
             });
@@ -453,10 +458,14 @@ mod tests {
     fn pubsub_link_closes_when_subscribe_is_refused() {
         let noauth = b"-NOAUTH Authentication required.\r\n-NOAUTH Authentication required.\r\n";
         let seen = reports_with_peer_answer(noauth);
-        assert!(matches!(seen.first(), Some(LinkEventKind::Up { .. })), "{seen:?}");
+        assert!(
+            matches!(seen.first(), Some(LinkEventKind::Up { .. })),
+            "{seen:?}"
+        );
         assert_eq!(seen.last(), Some(&LinkEventKind::Down), "{seen:?}");
         // A refused CLIENT SETNAME alone does not close it; a good SUBSCRIBE keeps it open.
-        let ok = b"-ERR unknown command\r\n*3\r\n$9\r\nsubscribe\r\n$18\r\n__sentinel__:hello\r\n:1\r\n";
+        let ok =
+            b"-ERR unknown command\r\n*3\r\n$9\r\nsubscribe\r\n$18\r\n__sentinel__:hello\r\n:1\r\n";
         let seen = reports_with_peer_answer(ok);
         assert_eq!(
             seen.last(),

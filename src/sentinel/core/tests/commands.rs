@@ -1101,14 +1101,23 @@ fn hostnames_are_reported_as_the_ip_connected_to_without_announce_hostnames() {
         "announce-hostnames yes",
         "monitor mymaster localhost 6379 2",
     ]);
-    let addr = |s: &mut Solo| text(&items(&s.cmd(&["sentinel", "get-master-addr-by-name", "mymaster"]))[0]);
-    let replica_ip = |s: &mut Solo| field(&items(&s.cmd(&["sentinel", "replicas", "mymaster"]))[0], "ip");
+    let addr = |s: &mut Solo| {
+        text(&items(&s.cmd(&["sentinel", "get-master-addr-by-name", "mymaster"]))[0])
+    };
+    let replica_ip = |s: &mut Solo| {
+        field(
+            &items(&s.cmd(&["sentinel", "replicas", "mymaster"]))[0],
+            "ip",
+        )
+    };
     s.cmd(&["sentinel", "config", "set", "announce-hostnames", "no"]);
     // Not connected yet: nothing resolved, the hostname is all we have.
     assert_eq!(addr(&mut s), "localhost");
     s.cmd(&["sentinel", "config", "set", "announce-hostnames", "yes"]);
     s.link_up(None);
-    s.answer(6379, "INFO", |_| Reply::Bulk(master_info(R1, &[("localhost", 6380)]).into()));
+    s.answer(6379, "INFO", |_| {
+        Reply::Bulk(master_info(R1, &[("localhost", 6380)]).into())
+    });
     s.run(200, 100);
     s.link_up(None);
     assert_eq!(addr(&mut s), "localhost");
@@ -1122,9 +1131,15 @@ fn hostnames_are_reported_as_the_ip_connected_to_without_announce_hostnames() {
     let conf: Vec<String> = s.core.config_lines().iter().map(|l| l.join(" ")).collect();
     let conf = conf.join("\n");
     assert!(conf.contains("monitor mymaster localhost 6379"), "{conf}");
-    assert!(conf.contains("known-replica mymaster localhost 6380"), "{conf}");
+    assert!(
+        conf.contains("known-replica mymaster localhost 6380"),
+        "{conf}"
+    );
     assert_eq!(
-        field(&items(&s.cmd(&["sentinel", "replicas", "mymaster"]))[0], "name"),
+        field(
+            &items(&s.cmd(&["sentinel", "replicas", "mymaster"]))[0],
+            "name"
+        ),
         "localhost:6380"
     );
 }
