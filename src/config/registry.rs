@@ -301,6 +301,8 @@ pub static DIRECTIVES: &[Directive] = &[
     d("rdb-save-incremental-fsync", &[], Bool, "yes", M, E),
     d("rdb-key-save-delay", &[], Int(i32::MIN as i64, I32), "0", M, E),
     d("key-load-delay", &[], Int(i32::MIN as i64, I32), "0", M, E),
+    // Loading runs on its own thread, so clients are always served meanwhile.
+    d("loading-process-events-interval-bytes", &[], Int(1024, I32), "2097152", M, T),
     d("appendonly", &[], Bool, "no", M, N),
     d("appendfilename", &[], Str, "appendonly.aof", I, N),
     d("appenddirname", &[], Str, "appendonlydir", I, N),
