@@ -822,6 +822,11 @@ fn loading_progress_and_loading_error() {
         q_err(&mut c, &["GET", "k"]),
         "LOADING Redis is loading the dataset in memory"
     );
+    // PING too: a sentinel sees a rebooting master as loading, not as available.
+    assert_eq!(
+        q_err(&mut c, &["PING"]),
+        "LOADING Redis is loading the dataset in memory"
+    );
     n.wait_loaded();
     assert_eq!(q::<i64>(&mut c, &["DBSIZE"]), 2500);
     assert_eq!(info_field(&mut c, "loading_total_bytes"), "");

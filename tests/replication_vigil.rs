@@ -311,10 +311,12 @@ fn replica_refusals_and_publish() {
     wait_for(Duration::from_secs(5), "link down", || {
         r.info_field("master_link_status") == "down"
     });
-    assert_eq!(
-        q_err(&mut r.conn(), &["GET", "k"]),
-        "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
-    );
+    for cmd in [&["GET", "k"][..], &["PING"]] {
+        assert_eq!(
+            q_err(&mut r.conn(), cmd),
+            "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+        );
+    }
     let info = r.info();
     assert!(info.contains_key("master_link_down_since_seconds"));
     let _: String = q(&mut r.conn(), &["CONFIG", "SET", "replica-read-only", "no"]);
@@ -503,7 +505,10 @@ fn loading_replica_answers_loading() {
         q_err(&mut r.conn(), &["GET", "s1"]),
         "LOADING Redis is loading the dataset in memory"
     );
-    let _: String = q(&mut r.conn(), &["PING"]);
+    assert_eq!(
+        q_err(&mut r.conn(), &["PING"]),
+        "LOADING Redis is loading the dataset in memory"
+    );
     r.wait_link_up();
     let v: String = q(&mut r.conn(), &["GET", "s1"]);
     assert_eq!(v, "1");

@@ -12,8 +12,10 @@ pub const REDIS_COMPAT_VERSION: &str = "7.0.15";
 
 /// The connection command family.
 pub static COMMANDS: &[CommandSpec] = &[
+    // As in Redis, PING answers -LOADING while the dataset loads and -MASTERDOWN on a stale
+    // replica: sentinels tell a restarting master from a working one by it.
     CommandSpec::new("ping", -1, ping)
-        .flags(FAST | PUBSUB_CONTEXT | STALE | LOADING)
+        .flags(FAST | PUBSUB_CONTEXT)
         .acl(acl::CONNECTION)
         .doc(
             "connection",
