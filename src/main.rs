@@ -206,6 +206,7 @@ fn run_sentinel_args(args: &[String]) -> ExitCode {
         early_log(&format!("Can't chdir to '{}': {e}", config.dir.display()));
         return ExitCode::from(1);
     }
+    vigil::logging::set_role(vigil::logging::Role::Sentinel);
     let _guard = match vigil::logging::init(&config) {
         Ok(g) => g,
         Err(e) => {

@@ -1,7 +1,10 @@
 //! Failover with authentication: data nodes protected by requirepass (auth-pass) and by an ACL
-//! user (auth-user + auth-pass), and sentinels that protect their own port with requirepass
-//! (and use it towards each other, as Redis's legacy fallback does).
+//! user (auth-user + auth-pass); sentinels that protect their own port with requirepass (and
+//! use it towards each other, as Redis's legacy fallback does) or with ACL users
+//! (sentinel-user + sentinel-pass), in a quorum that includes Debian's redis-sentinel. Both
+//! scenarios run with Debian's redis-server and with `vigil server` as the data nodes.
 
+#[macro_use]
 mod sentinel_common;
 
 use std::time::Duration;
@@ -10,39 +13,71 @@ use sentinel_common::*;
 
 const LONG: Duration = Duration::from_secs(40);
 
-fn failover_with(node_args: &[&str], sentinel_extra: &str) {
-    let (mut master, replicas) = data_nodes(2, node_args);
+fn failover_with(nodes: Flavor, node_args: &[&str], sentinels_of: &[Flavor], extra: &str) {
+    let Group {
+        mut master,
+        replicas,
+        sentinels,
+    } = group(nodes, 2, node_args, sentinels_of, 2, extra);
+    let refs: Vec<&Proc> = sentinels.iter().collect();
     let old = master.port;
-    let body = format!("{}{sentinel_extra}", monitor_lines(old, 2));
-    let s = sentinels(&[Flavor::Vigil, Flavor::Vigil, Flavor::Vigil], &body);
-    let refs: Vec<&Proc> = s.iter().collect();
-    wait_discovery(&refs, 2);
     for p in &refs {
         let m = p.cli(&["SENTINEL", "MASTER", MASTER]);
         assert_eq!(field(&m, "flags").as_deref(), Some("master"), "{m}");
+        // Unauthenticated clients are refused.
+        assert!(
+            cli(p.port, &["PING"]).starts_with("NOAUTH"),
+            "sentinel {}",
+            p.port
+        );
     }
+    write_acked(&master, "before", 20, 2);
     master.kill9();
-    let new = wait_new_master(&refs, old, LONG);
-    for r in replicas.iter().filter(|r| r.port != new) {
-        wait_replica_of(r, new, LONG);
+    let reps: Vec<&Proc> = replicas.iter().collect();
+    let new = wait_converged(&refs, &reps, old, LONG);
+    assert!(has_keys(node_on(&reps, new), "before", 20));
+    write_acked(node_on(&reps, new), "after", 20, 1);
+    // Both reconfigurations went through (REPLICAOF and CONFIG REWRITE, renamed or not).
+    for r in &reps {
+        wait_node_conf(r, (r.port != new).then_some(new));
     }
     for p in &refs {
+        wait_sentinel_links_ok(p, refs.len() - 1);
+    }
+    for p in refs.iter().chain(reps.iter()) {
         assert_quiet_stderr(p);
     }
 }
 
-#[test]
-fn auth_pass_with_requirepass() {
+/// Also with CONFIG and SLAVEOF renamed on the data nodes (`sentinel rename-command`).
+fn auth_pass_with_requirepass_and_protected_sentinels(nodes: Flavor) {
     failover_with(
-        &["--requirepass", "pw", "--masterauth", "pw"],
-        &format!("sentinel auth-pass {MASTER} pw\n"),
+        nodes,
+        &[
+            "--requirepass",
+            "pw",
+            "--masterauth",
+            "pw",
+            "--rename-command",
+            "CONFIG",
+            "xconfig",
+            "--rename-command",
+            "SLAVEOF",
+            "xslaveof",
+        ],
+        &[Flavor::Vigil; 3],
+        &format!(
+            "sentinel auth-pass {MASTER} pw\nrequirepass spw\n\
+             sentinel rename-command {MASTER} CONFIG xconfig\n\
+             sentinel rename-command {MASTER} SLAVEOF xslaveof\n"
+        ),
     );
 }
 
-#[test]
-fn auth_user_with_acl_and_protected_sentinels() {
-    // Only the ACL user works on the data nodes (the default user is off).
+fn auth_user_with_acl_and_sentinel_acl_users(nodes: Flavor) {
+    // Only the ACL users work, on the data nodes and on the sentinels (default user off).
     failover_with(
+        nodes,
         &[
             "--user",
             "default",
@@ -59,18 +94,20 @@ fn auth_user_with_acl_and_protected_sentinels() {
             "--masterauth",
             "pw",
         ],
+        &[Flavor::Vigil, Flavor::Vigil, Flavor::Redis],
         &format!(
-            "sentinel auth-user {MASTER} mon\nsentinel auth-pass {MASTER} pw\nrequirepass spw\n"
+            "sentinel auth-user {MASTER} mon\nsentinel auth-pass {MASTER} pw\n\
+             user default off\nuser sent on >spw ~* &* +@all\n\
+             sentinel sentinel-user sent\nsentinel sentinel-pass spw\n"
         ),
     );
 }
 
-#[test]
-fn master_refusing_the_pubsub_link_shows_disconnected_until_auth_pass_is_set() {
+fn master_refusing_the_pubsub_link_shows_disconnected_until_auth_pass_is_set(nodes: Flavor) {
     // The master wants a password the sentinel does not have: its SUBSCRIBE gets -NOAUTH, so
     // the pub/sub connection is closed (and retried), as with Redis (tests/sentinel
     // 03-runtime-reconf).
-    let (master, _) = data_nodes(0, &["--requirepass", "pw"]);
+    let master = data_node(nodes, &["--requirepass", "pw"]);
     // Default down-after (30 s) and a quorum one sentinel cannot reach: no SDOWN/failover
     // side effects.
     let body = format!("sentinel monitor {MASTER} 127.0.0.1 {} 2\n", master.port);
@@ -95,3 +132,9 @@ fn master_refusing_the_pubsub_link_shows_disconnected_until_auth_pass_is_set() {
     });
     assert_quiet_stderr(&s[0]);
 }
+
+data_node_tests!(
+    auth_pass_with_requirepass_and_protected_sentinels,
+    auth_user_with_acl_and_sentinel_acl_users,
+    master_refusing_the_pubsub_link_shows_disconnected_until_auth_pass_is_set,
+);

@@ -1,7 +1,9 @@
 //! Sentinel-aware clients find the master through vigil sentinels before and after a failover:
 //! the `redis` crate's sentinel support and redis-py's `redis.sentinel.Sentinel`; and Debian's
-//! prometheus-redis-exporter scrapes a vigil sentinel's redis_sentinel_* metrics.
+//! prometheus-redis-exporter scrapes a vigil sentinel's redis_sentinel_* metrics. Both run with
+//! Debian's redis-server and with `vigil server` as the data nodes.
 
+#[macro_use]
 mod sentinel_common;
 
 use std::io::{Read, Write};
@@ -12,16 +14,6 @@ use redis::sentinel::{Sentinel, SentinelNodeConnectionInfo};
 use sentinel_common::*;
 
 const LONG: Duration = Duration::from_secs(40);
-
-fn group() -> (Proc, Vec<Proc>, Vec<Proc>) {
-    let (master, replicas) = data_nodes(2, &[]);
-    let s = sentinels(&[Flavor::Vigil; 3], &monitor_lines(master.port, 2));
-    {
-        let refs: Vec<&Proc> = s.iter().collect();
-        wait_discovery(&refs, 2);
-    }
-    (master, replicas, s)
-}
 
 fn rust_client_master_port(s: &[Proc]) -> u16 {
     let urls: Vec<String> = s
@@ -75,9 +67,13 @@ fn python_master_port(s: &[Proc]) -> u16 {
         .expect("port printed")
 }
 
-#[test]
-fn clients_follow_the_master_through_a_failover() {
-    let (mut master, _replicas, s) = group();
+fn clients_follow_the_master_through_a_failover(nodes: Flavor) {
+    let Group {
+        mut master,
+        sentinels: s,
+        // Bound (not `..`) so the replicas live until the end of the test.
+        replicas: _replicas,
+    } = group(nodes, 2, &[], &[Flavor::Vigil; 3], 2, "");
     let old = master.port;
     assert_eq!(rust_client_master_port(&s), old);
     assert_eq!(python_master_port(&s), old);
@@ -101,9 +97,8 @@ fn http_get(port: u16, path: &str) -> Option<String> {
     Some(body)
 }
 
-#[test]
-fn prometheus_exporter_reports_sentinel_metrics() {
-    let (master, _replicas) = data_nodes(1, &[]);
+fn prometheus_exporter_reports_sentinel_metrics(nodes: Flavor) {
+    let (master, _replicas) = data_nodes(nodes, 1, &[]);
     let s = sentinels(&[Flavor::Vigil], &monitor_lines(master.port, 1));
     wait_discovery(&[&s[0]], 1);
     let web = free_port();
@@ -140,3 +135,8 @@ fn prometheus_exporter_reports_sentinel_metrics() {
     assert!(line("redis_sentinel_master_slaves{").ends_with(" 1"));
     assert!(line("redis_sentinel_master_sentinels{").ends_with(" 1"));
 }
+
+data_node_tests!(
+    clients_follow_the_master_through_a_failover,
+    prometheus_exporter_reports_sentinel_metrics,
+);

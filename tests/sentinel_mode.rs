@@ -219,3 +219,30 @@ fn requirepass_protects_the_sentinel_port() {
     assert!(out.starts_with("NOAUTH"), "{out}");
     assert_eq!(s.cli(&["SENTINEL", "MASTERS"]), "");
 }
+
+#[test]
+fn shutdown_writes_no_dump_file_and_logs_like_redis() {
+    let port = free_port();
+    let mut s = sentinel(Flavor::Vigil, port, COMMENTED);
+    let pid = s.pid();
+    // SHUTDOWN closes the connection without a reply.
+    let _ = raw_cmd(port, &["SHUTDOWN"]);
+    wait_for(Duration::from_secs(10), "sentinel to exit", || {
+        s.child
+            .as_mut()
+            .and_then(|c| c.try_wait().ok().flatten())
+            .map(|_| ())
+    });
+    // Redis never saves an RDB in sentinel mode: its state lives in sentinel.conf.
+    assert!(!s.dir.join("dump.rdb").exists());
+    let (out, err) = s.logs();
+    assert!(err.trim().is_empty(), "{err}");
+    // Redis's line shape: "<pid>:X <dd Mon yyyy HH:MM:SS.mmm> <mark> <message>".
+    let prefix = format!("{pid}:X ");
+    let exit_line = out
+        .lines()
+        .find(|l| l.ends_with("Sentinel is now ready to exit, bye bye..."))
+        .unwrap_or_else(|| panic!("no exit line in {out}"));
+    assert!(exit_line.starts_with(&prefix), "{exit_line}");
+    assert_eq!(&exit_line[prefix.len() + 24..prefix.len() + 27], " # ");
+}

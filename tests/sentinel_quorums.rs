@@ -1,6 +1,9 @@
-//! Larger and mixed quorums: five vigil sentinels, and vigil sentinels sharing a quorum with
-//! Debian's redis-sentinel 7.0.15 (2+1 and 1+2), each failing over a killed master.
+//! Larger and mixed quorums: five vigil sentinels, three of Debian's redis-sentinel 7.0.15
+//! (the oracle), and vigil sentinels sharing a quorum with redis-sentinel (2+1 and 1+2), each
+//! failing over a killed master. Every scenario runs with Debian's redis-server and with
+//! `vigil server` as the data nodes.
 
+#[macro_use]
 mod sentinel_common;
 
 use std::time::Duration;
@@ -9,15 +12,19 @@ use sentinel_common::*;
 
 const LONG: Duration = Duration::from_secs(45);
 
-fn failover(flavors: &[Flavor], quorum: usize) {
-    let (mut master, replicas) = data_nodes(2, &[]);
+fn failover(nodes: Flavor, flavors: &[Flavor], quorum: usize) {
+    let Group {
+        mut master,
+        replicas,
+        sentinels,
+    } = group(nodes, 2, &[], flavors, quorum, "");
     let old = master.port;
-    let s = sentinels(flavors, &monitor_lines(old, quorum));
-    let refs: Vec<&Proc> = s.iter().collect();
-    wait_discovery(&refs, 2);
+    let refs: Vec<&Proc> = sentinels.iter().collect();
+    write_acked(&master, "before", 20, 2);
     master.kill9();
-    let nodes: Vec<&Proc> = replicas.iter().collect();
-    wait_converged(&refs, &nodes, old, LONG);
+    let reps: Vec<&Proc> = replicas.iter().collect();
+    let new = wait_converged(&refs, &reps, old, LONG);
+    assert!(has_keys(node_on(&reps, new), "before", 20));
     // Everyone agrees on the epoch of the new configuration.
     let epochs: Vec<String> = refs
         .iter()
@@ -28,25 +35,35 @@ fn failover(flavors: &[Flavor], quorum: usize) {
         "{epochs:?}"
     );
     master.restart();
-    let mut nodes = nodes;
-    nodes.push(&master);
-    wait_converged(&refs, &nodes, old, LONG);
-    for p in &refs {
+    let mut all = reps;
+    all.push(&master);
+    let new = wait_converged(&refs, &all, old, LONG);
+    write_acked(node_on(&all, new), "after", 20, 2);
+    wait_keys(&master, "before", 20, LONG);
+    for p in refs.iter().chain(all.iter()) {
         assert_quiet_stderr(p);
     }
 }
 
-#[test]
-fn five_vigil_sentinels() {
-    failover(&[Flavor::Vigil; 5], 3);
+fn five_vigil_sentinels(nodes: Flavor) {
+    failover(nodes, &[Flavor::Vigil; 5], 3);
 }
 
-#[test]
-fn two_redis_sentinels_and_one_vigil() {
-    failover(&[Flavor::Redis, Flavor::Redis, Flavor::Vigil], 2);
+fn three_redis_sentinels(nodes: Flavor) {
+    failover(nodes, &[Flavor::Redis; 3], 2);
 }
 
-#[test]
-fn one_redis_sentinel_and_two_vigil() {
-    failover(&[Flavor::Redis, Flavor::Vigil, Flavor::Vigil], 2);
+fn two_redis_sentinels_and_one_vigil(nodes: Flavor) {
+    failover(nodes, &[Flavor::Redis, Flavor::Redis, Flavor::Vigil], 2);
 }
+
+fn one_redis_sentinel_and_two_vigil(nodes: Flavor) {
+    failover(nodes, &[Flavor::Redis, Flavor::Vigil, Flavor::Vigil], 2);
+}
+
+data_node_tests!(
+    five_vigil_sentinels,
+    three_redis_sentinels,
+    two_redis_sentinels_and_one_vigil,
+    one_redis_sentinel_and_two_vigil,
+);

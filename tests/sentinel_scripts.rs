@@ -1,6 +1,8 @@
 //! notification-script and client-reconfig-script, run by a `vigil sentinel` with the
-//! arguments Redis passes, and without inheriting the sentinel's sockets.
+//! arguments Redis passes, and without inheriting the sentinel's sockets; with Debian's
+//! redis-server and with `vigil server` as the data nodes.
 
+#[macro_use]
 mod sentinel_common;
 
 use std::os::unix::fs::PermissionsExt;
@@ -19,9 +21,8 @@ fn script(dir: &std::path::Path, name: &str, out: &std::path::Path) -> String {
     p.display().to_string()
 }
 
-#[test]
-fn scripts_get_redis_arguments_and_no_sockets() {
-    let (mut master, replicas) = data_nodes(1, &[]);
+fn scripts_get_redis_arguments_and_no_sockets(nodes: Flavor) {
+    let (mut master, replicas) = data_nodes(nodes, 1, &[]);
     let dir = scratch("scripts");
     let notify_out = dir.join("notify.out");
     let reconf_out = dir.join("reconf.out");
@@ -77,3 +78,5 @@ fn scripts_get_redis_arguments_and_no_sockets() {
     assert_quiet_stderr(&s[0]);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+data_node_tests!(scripts_get_redis_arguments_and_no_sockets);

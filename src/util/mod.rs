@@ -1,4 +1,5 @@
 //! Small helpers shared by the server and the sentinel.
+pub mod c_num;
 pub mod clock;
 pub mod glob;
 pub mod ld80;

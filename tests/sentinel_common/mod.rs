@@ -232,6 +232,25 @@ impl Proc {
         all.extend_from_slice(args);
         cli(self.port, &all)
     }
+
+    /// Runs several commands (one per line, words separated by spaces) over one authenticated
+    /// redis-cli connection, so that WAIT counts the writes sent before it; returns the
+    /// replies, one line each.
+    pub fn cli_lines(&self, commands: &[String]) -> String {
+        let mut child = Command::new("timeout")
+            .args(["10", "redis-cli", "-p", &self.port.to_string()])
+            .args(&self.auth)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-cli (install redis-tools)");
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all((commands.join("\n") + "\n").as_bytes());
+        }
+        let out = child.wait_with_output().expect("redis-cli output");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
 }
 
 impl Drop for Proc {
@@ -248,6 +267,17 @@ impl Drop for Proc {
     }
 }
 
+/// redis-cli arguments that log in as `user` (when given) with `pass`.
+fn login(user: Option<String>, pass: Option<String>) -> Vec<String> {
+    let mut out = match (user, pass) {
+        (Some(user), Some(pass)) => vec!["--user".into(), user, "--pass".into(), pass],
+        (None, Some(pass)) => vec!["-a".into(), pass],
+        _ => return Vec::new(),
+    };
+    out.push("--no-auth-warning".into());
+    out
+}
+
 /// redis-cli arguments that authenticate like a data node started with `args` expects:
 /// `--masteruser`/`--masterauth` (the ACL user replicas use) or `--requirepass`.
 fn cli_auth(args: &[&str]) -> Vec<String> {
@@ -256,25 +286,47 @@ fn cli_auth(args: &[&str]) -> Vec<String> {
             .find(|w| w[0] == name)
             .map(|w| w[1].to_string())
     };
-    let mut out = Vec::new();
-    if let (Some(user), Some(pass)) = (after("--masteruser"), after("--masterauth")) {
-        out = vec!["--user".into(), user, "--pass".into(), pass];
-    } else if let Some(pass) = after("--requirepass") {
-        out = vec!["-a".into(), pass];
+    match after("--masteruser") {
+        Some(user) => login(Some(user), after("--masterauth")),
+        None => login(None, after("--requirepass")),
     }
-    if !out.is_empty() {
-        out.push("--no-auth-warning".into());
+}
+
+/// redis-cli arguments that authenticate to a sentinel configured with `body`: its
+/// `sentinel-user`/`sentinel-pass` (the ACL user sentinels use towards each other) or its
+/// `requirepass`.
+fn sentinel_cli_auth(body: &str) -> Vec<String> {
+    let value = |words: &[&str]| {
+        body.lines().find_map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            (w.len() == words.len() + 1 && w[..words.len()] == *words)
+                .then(|| w[words.len()].to_string())
+        })
+    };
+    match value(&["sentinel", "sentinel-user"]) {
+        Some(user) => login(Some(user), value(&["sentinel", "sentinel-pass"])),
+        None => login(None, value(&["requirepass"])),
     }
-    out
 }
 
 /// Starts Debian's redis-server on a fresh port; `extra` are more `--directive value` words.
 pub fn redis_server(extra: &[&str]) -> Proc {
+    data_node(Flavor::Redis, extra)
+}
+
+/// Starts a data node of `flavor` (`redis-server <conf>` or `vigil server <conf>`) on a fresh
+/// port with an empty config file (so CONFIG REWRITE from a sentinel has a file to write);
+/// `extra` are more `--directive value` words.
+pub fn data_node(flavor: Flavor, extra: &[&str]) -> Proc {
     let port = free_port();
-    let dir = scratch(&format!("redis-{port}"));
+    let dir = scratch(&format!("node-{port}"));
     let conf = dir.join("redis.conf");
     std::fs::write(&conf, "").expect("conf");
-    let mut cmd: Vec<String> = vec![conf.display().to_string()];
+    let (program, mut cmd) = match flavor {
+        Flavor::Redis => (PathBuf::from("redis-server"), Vec::new()),
+        Flavor::Vigil => (vigil_bin(), vec!["server".to_string()]),
+    };
+    cmd.push(conf.display().to_string());
     for a in [
         "--port",
         &port.to_string(),
@@ -299,8 +351,8 @@ pub fn redis_server(extra: &[&str]) -> Proc {
         dir,
         child: None,
         cmd,
-        program: PathBuf::from("redis-server"),
-        flavor: Flavor::Redis,
+        program,
+        flavor,
         auth: cli_auth(extra),
     };
     p.spawn();
@@ -323,12 +375,7 @@ pub fn sentinel(flavor: Flavor, port: u16, body: &str) -> Proc {
             vec![conf.display().to_string()],
         ),
     };
-    let words: Vec<&str> = body.split_whitespace().collect();
-    let auth = words
-        .windows(2)
-        .find(|w| w[0] == "requirepass")
-        .map(|w| cli_auth(&["--requirepass", w[1]]))
-        .unwrap_or_default();
+    let auth = sentinel_cli_auth(body);
     let mut p = Proc {
         port,
         dir,
@@ -380,15 +427,15 @@ pub fn info_field(info: &str, name: &str) -> Option<String> {
         .map(|v| v.trim().to_string())
 }
 
-/// A master with `replicas` replicas (Debian redis-server), replication links up.
-pub fn data_nodes(replicas: usize, extra: &[&str]) -> (Proc, Vec<Proc>) {
-    let master = redis_server(extra);
+/// A master with `replicas` replicas, all data nodes of `flavor`, replication links up.
+pub fn data_nodes(flavor: Flavor, replicas: usize, extra: &[&str]) -> (Proc, Vec<Proc>) {
+    let master = data_node(flavor, extra);
     let mp = master.port.to_string();
     let mut reps = Vec::new();
     for _ in 0..replicas {
         let mut args: Vec<&str> = vec!["--replicaof", "127.0.0.1", &mp];
         args.extend_from_slice(extra);
-        reps.push(redis_server(&args));
+        reps.push(data_node(flavor, &args));
     }
     for r in &reps {
         wait_for(Duration::from_secs(15), "replication link up", || {
@@ -503,16 +550,66 @@ pub fn wait_role_master(node: &Proc, timeout: Duration) {
     });
 }
 
-/// Asserts a vigil sentinel wrote nothing on stderr.
+/// Asserts a vigil process (sentinel or data node) wrote nothing on stderr.
 pub fn assert_quiet_stderr(p: &Proc) {
     if p.flavor == Flavor::Vigil {
         let (_, err) = p.logs();
         assert!(
             err.trim().is_empty(),
-            "stderr of sentinel {}: {err}",
+            "stderr of vigil on {}: {err}",
             p.port
         );
     }
+}
+
+/// The entries of a `SENTINEL REPLICAS` / `SENTINEL SENTINELS` reply, each as field/value pairs.
+pub fn entries(text: &str) -> Vec<Vec<(String, String)>> {
+    let mut out: Vec<Vec<(String, String)>> = Vec::new();
+    for (k, v) in kv(text) {
+        if k == "name" {
+            out.push(Vec::new());
+        }
+        if let Some(e) = out.last_mut() {
+            e.push((k, v));
+        }
+    }
+    out
+}
+
+/// The fields of the `SENTINEL REPLICAS` entry for the replica on `port`, if listed.
+pub fn replica_entry(s: &Proc, port: u16) -> Option<Vec<(String, String)>> {
+    entries(&s.cli(&["SENTINEL", "REPLICAS", MASTER]))
+        .into_iter()
+        .find(|e| entry_field(e, "port") == Some(port.to_string()))
+}
+
+/// Waits until `s` has a healthy link to each of the other `others` sentinels: listed, not
+/// flagged down or disconnected, and answering its PINGs (which an unauthenticated link would
+/// not).
+pub fn wait_sentinel_links_ok(s: &Proc, others: usize) {
+    wait_for(
+        Duration::from_secs(20),
+        &format!("sentinel {} to ping its peers", s.port),
+        || {
+            let peers = entries(&s.cli(&["SENTINEL", "SENTINELS", MASTER]));
+            let ok = peers.len() == others
+                && peers.iter().all(|e| {
+                    entry_field(e, "flags").as_deref() == Some("sentinel")
+                        && entry_field(e, "last-ok-ping-reply")
+                            .and_then(|v| v.parse::<u64>().ok())
+                            .is_some_and(|ms| ms < 2000)
+                });
+            ok.then_some(())
+        },
+    );
+}
+
+/// One field of a [`replica_entry`].
+pub fn entry_field(entry: &[(String, String)], name: &str) -> Option<String> {
+    entry
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
 }
 
 /// Waits until the group has converged away from `old`: every sentinel names the same master,
@@ -546,4 +643,147 @@ pub fn wait_converged(sentinels: &[&Proc], nodes: &[&Proc], old: u16, timeout: D
         }
         Some(m)
     })
+}
+
+/// Waits until the data node's own config file says whom it replicates: the sentinels send
+/// CONFIG REWRITE with every REPLICAOF (`None`: a master, no `replicaof` line).
+pub fn wait_node_conf(node: &Proc, master: Option<u16>) {
+    let conf = node.dir.join("redis.conf");
+    wait_for(
+        Duration::from_secs(40),
+        &format!("config file of {} to name master {master:?}", node.port),
+        || {
+            let text = read(&conf);
+            let line = text.lines().find(|l| l.starts_with("replicaof "));
+            let ok = match master {
+                Some(p) => line == Some(&format!("replicaof 127.0.0.1 {p}")),
+                None => line.is_none() && text.contains("CONFIG REWRITE"),
+            };
+            ok.then_some(())
+        },
+    );
+}
+
+/// A monitored group: the data nodes and the sentinels watching them.
+pub struct Group {
+    /// The master the sentinels were told to monitor.
+    pub master: Proc,
+    /// Its replicas.
+    pub replicas: Vec<Proc>,
+    /// The sentinels, sped up, each knowing all replicas and all other sentinels.
+    pub sentinels: Vec<Proc>,
+}
+
+impl Group {
+    /// References to the sentinels, as the wait helpers take them.
+    pub fn sentinel_refs(&self) -> Vec<&Proc> {
+        self.sentinels.iter().collect()
+    }
+
+    /// References to the replicas.
+    pub fn replica_refs(&self) -> Vec<&Proc> {
+        self.replicas.iter().collect()
+    }
+
+    /// References to every data node, the original master last.
+    pub fn node_refs(&self) -> Vec<&Proc> {
+        let mut v = self.replica_refs();
+        v.push(&self.master);
+        v
+    }
+}
+
+/// Starts a master with `replicas` replicas of `nodes` flavor (with `node_args`), then one
+/// sentinel per entry of `sentinels` monitoring it with `quorum` and the extra config
+/// `sentinel_extra`, and waits until every sentinel discovered the whole group.
+pub fn group(
+    nodes: Flavor,
+    replicas: usize,
+    node_args: &[&str],
+    sentinels_of: &[Flavor],
+    quorum: usize,
+    sentinel_extra: &str,
+) -> Group {
+    let (master, replicas_v) = data_nodes(nodes, replicas, node_args);
+    let body = format!("{}{sentinel_extra}", monitor_lines(master.port, quorum));
+    let s = sentinels(sentinels_of, &body);
+    {
+        let refs: Vec<&Proc> = s.iter().collect();
+        wait_discovery(&refs, replicas);
+    }
+    Group {
+        master,
+        replicas: replicas_v,
+        sentinels: s,
+    }
+}
+
+/// Writes `count` keys `<prefix>:<i>` = `<prefix>-<i>` on `master` and, on the same connection,
+/// confirms with WAIT that at least `replicas` replicas acknowledged them.
+pub fn write_acked(master: &Proc, prefix: &str, count: usize, replicas: usize) {
+    let mut cmds: Vec<String> = (0..count)
+        .map(|i| format!("SET {prefix}:{i} {prefix}-{i}"))
+        .collect();
+    cmds.push(format!("WAIT {replicas} 5000"));
+    let out = master.cli_lines(&cmds);
+    let acked: usize = out
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(
+        out.lines().filter(|l| *l == "OK").count() == count && acked >= replicas,
+        "writes on {} not acknowledged by {replicas} replicas: {out}",
+        master.port
+    );
+}
+
+/// Whether `node` holds every key [`write_acked`] wrote with `prefix`.
+pub fn has_keys(node: &Proc, prefix: &str, count: usize) -> bool {
+    let mut args = vec!["MGET".to_string()];
+    args.extend((0..count).map(|i| format!("{prefix}:{i}")));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let got = node.cli(&args);
+    let want: Vec<String> = (0..count).map(|i| format!("{prefix}-{i}")).collect();
+    got.lines().eq(want.iter().map(String::as_str))
+}
+
+/// Waits until `node` holds every key [`write_acked`] wrote with `prefix`.
+pub fn wait_keys(node: &Proc, prefix: &str, count: usize, timeout: Duration) {
+    wait_for(
+        timeout,
+        &format!("{} to hold the {prefix}:* keys", node.port),
+        || has_keys(node, prefix, count).then_some(()),
+    );
+}
+
+/// The node among `nodes` listening on `port`.
+pub fn node_on<'a>(nodes: &[&'a Proc], port: u16) -> &'a Proc {
+    nodes
+        .iter()
+        .find(|n| n.port == port)
+        .copied()
+        .unwrap_or_else(|| panic!("no data node on port {port}"))
+}
+
+/// Defines, for each scenario `name` (a `fn name(nodes: Flavor)` in the same file), a module
+/// `name` with one test per data-node flavor: `name::redis_nodes` (Debian's redis-server) and
+/// `name::vigil_nodes` (`vigil server`).
+#[allow(unused_macros)]
+macro_rules! data_node_tests {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[test]
+                fn redis_nodes() {
+                    super::$name(crate::sentinel_common::Flavor::Redis)
+                }
+
+                #[test]
+                fn vigil_nodes() {
+                    super::$name(crate::sentinel_common::Flavor::Vigil)
+                }
+            }
+        )+
+    };
 }

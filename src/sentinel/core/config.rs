@@ -3,6 +3,7 @@
 
 use super::SentinelCore;
 use super::instance::{MASTER, SENTINEL, SLAVE};
+use crate::util::c_num::{atoi, strtoull};
 
 /// Directives applied before `monitor` (Redis's `preMonitorCfgName`).
 const PRE_MONITOR: [&str; 9] = [
@@ -16,77 +17,6 @@ const PRE_MONITOR: [&str; 9] = [
     "resolve-hostnames",
     "announce-hostnames",
 ];
-
-/// C `atoi`: optional spaces and sign, leading digits, anything else ignored; int-sized.
-pub fn atoi(s: &str) -> i64 {
-    let s = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let (neg, digits) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let mut v: i64 = 0;
-    for b in digits.bytes() {
-        if !b.is_ascii_digit() {
-            break;
-        }
-        v = v.wrapping_mul(10).wrapping_add(i64::from(b - b'0'));
-    }
-    let v = if neg { v.wrapping_neg() } else { v };
-    i64::from(v as i32)
-}
-
-/// C `strtoull(s, NULL, 10)`: leading digits, saturating; a minus sign negates modulo 2^64.
-pub fn strtoull(s: &str) -> u64 {
-    let s = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let (neg, digits) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let mut v: u64 = 0;
-    for b in digits.bytes() {
-        if !b.is_ascii_digit() {
-            break;
-        }
-        match v
-            .checked_mul(10)
-            .and_then(|x| x.checked_add(u64::from(b - b'0')))
-        {
-            Some(x) => v = x,
-            None => return u64::MAX,
-        }
-    }
-    if neg { v.wrapping_neg() } else { v }
-}
-
-/// C `strtoll(s, NULL, 10)`: leading digits, saturating.
-pub fn strtoll(s: &str) -> i64 {
-    let s = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let (neg, digits) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let mut v: i64 = 0;
-    for b in digits.bytes() {
-        if !b.is_ascii_digit() {
-            break;
-        }
-        let d = i64::from(b - b'0');
-        v = match v.checked_mul(10).and_then(|x| {
-            if neg {
-                x.checked_sub(d)
-            } else {
-                x.checked_add(d)
-            }
-        }) {
-            Some(x) => x,
-            None => return if neg { i64::MIN } else { i64::MAX },
-        };
-    }
-    v
-}
 
 /// Redis `yesnotoi`.
 pub fn yesno(s: &str) -> Option<bool> {

@@ -7,9 +7,9 @@
 use crate::sentinel::proto::Level;
 
 use super::SentinelCore;
-use super::config::{atoi, strtoull};
 use super::instance::Loc;
 use super::links::CmdKind;
+use crate::util::c_num::{atoi, strtoull};
 
 /// The hello channel.
 pub const HELLO_CHANNEL: &str = "__sentinel__:hello";

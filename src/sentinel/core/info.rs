@@ -6,11 +6,11 @@ use crate::sentinel::proto::Level;
 
 use super::SentinelCore;
 use super::commands::SIMFAILURE_CRASH_AFTER_PROMOTION;
-use super::config::{atoi, strtoll, strtoull};
 use super::instance::{
     FAILOVER_IN_PROGRESS, FailoverState, Loc, MASTER, MASTER_REBOOT, PROMOTED, RECONF_DONE,
     RECONF_INPROG, RECONF_SENT, Role, SLAVE,
 };
+use crate::util::c_num::{atoi, strtoll, strtoull};
 
 /// Replica address from a master's `slave<N>:` line (both INFO formats).
 fn parse_slave_line(l: &str) -> Option<(String, String)> {

@@ -12,8 +12,9 @@ pub const REDIS_COMPAT_VERSION: &str = "7.0.15";
 
 /// The connection command family.
 pub static COMMANDS: &[CommandSpec] = &[
-    // As in Redis, PING answers -LOADING while the dataset loads and -MASTERDOWN on a stale
-    // replica: sentinels tell a restarting master from a working one by it.
+    // Neither LOADING nor STALE, as in Redis: a loading node answers -LOADING and a replica
+    // with its link down and `replica-serve-stale-data no` answers -MASTERDOWN (replies a
+    // sentinel accepts as signs of life).
     CommandSpec::new("ping", -1, ping)
         .flags(FAST | PUBSUB_CONTEXT)
         .acl(acl::CONNECTION)

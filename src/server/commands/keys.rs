@@ -326,11 +326,7 @@ pub fn parse_scan(a: &[Bytes], cursor_idx: usize, allow_type: bool) -> Result<Sc
 /// 64 bits is invalid, a minus sign wraps ("-1" is 2^64-1) and the empty string is 0.
 fn parse_cursor(arg: &[u8]) -> Option<u64> {
     let text = arg.split(|&b| b == 0).next().unwrap_or_default();
-    let (neg, digits) = match text.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        _ => (false, text),
-    };
+    let (neg, digits) = crate::util::c_num::split_sign(text);
     if digits.is_empty() {
         // No number at all: strtoul leaves the end pointer at the start.
         return text.is_empty().then_some(0);
@@ -343,6 +339,19 @@ fn parse_cursor(arg: &[u8]) -> Option<u64> {
         v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
     }
     Some(if neg { v.wrapping_neg() } else { v })
+}
+
+/// HSCAN/SSCAN/ZSCAN arguments checked in Redis's order: the cursor, then the key (`lookup`
+/// says whether it exists, or gives the type error), then the options. `None`: no such key.
+pub fn parse_key_scan(
+    a: &[Bytes],
+    lookup: impl FnOnce() -> Result<bool, Reply>,
+) -> Result<Option<ScanOpts>, Reply> {
+    parse_scan(&a[..3], 2, false)?;
+    if !lookup()? {
+        return Ok(None);
+    }
+    parse_scan(a, 2, false).map(Some)
 }
 
 /// Builds the `[cursor, [items...]]` reply.

@@ -496,17 +496,9 @@ fn sintercard(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
 }
 
 fn sscan(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
-    // Redis validates the cursor before looking the key up, and the options only after.
-    if let Err(e) = keys::parse_scan(&a[..3], 2, false) {
-        return e;
-    }
-    match ctx.read_set(&a[1]) {
-        Ok(Some(_)) => {}
+    let opts = match keys::parse_key_scan(a, || ctx.read_set(&a[1]).map(|v| v.is_some())) {
+        Ok(Some(o)) => o,
         Ok(None) => return keys::scan_reply(0, vec![]),
-        Err(e) => return e,
-    }
-    let opts = match keys::parse_scan(a, 2, false) {
-        Ok(o) => o,
         Err(e) => return e,
     };
     let Some(set) = stored_set(ctx, &a[1]) else {

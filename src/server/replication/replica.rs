@@ -180,6 +180,7 @@ pub fn set_master(srv: &mut Server, host: String, port: u16) {
         });
     }
     tracing::info!("Connecting to MASTER {host}:{port}");
+    crate::logging::set_role(crate::logging::Role::Replica);
     srv.repl.master = Some(MasterLink::new(host.clone(), port));
     srv.config.set_replicaof(Some((&host, port)));
     spawn_link(srv);
@@ -192,6 +193,7 @@ pub fn unset_master(srv: &mut Server) {
         return;
     }
     drop_link(srv);
+    crate::logging::set_role(crate::logging::Role::Master);
     srv.repl.master = None;
     srv.repl.cached = None;
     srv.config.set_replicaof(None);
@@ -288,6 +290,7 @@ pub fn start_from_config(srv: &mut Server) {
 /// The master configured at start-up, as link state (INFO shows `role:slave` at once).
 pub fn link_from_config(srv: &mut Server) {
     if let Some((host, port)) = super::ReplSettings::replicaof(&srv.config) {
+        crate::logging::set_role(crate::logging::Role::Replica);
         srv.repl.master = Some(MasterLink::new(host, port));
     }
 }

@@ -18,7 +18,8 @@ pub fn prepare_shutdown(
     mode: ShutdownMode,
     force: bool,
 ) -> Result<(), SaveFailed> {
-    let mode = if srv.rdb.loading.is_some() {
+    // A sentinel keeps its state in sentinel.conf and never writes a dump file.
+    let mode = if srv.rdb.loading.is_some() || srv.sentinel.is_some() {
         ShutdownMode::NoSave
     } else {
         mode
