@@ -47,7 +47,8 @@
 //! Not possible without a resolver in the core: hostnames (with `resolve-hostnames yes`) are
 //! kept unresolved and compared by name; the IO layer resolves them at every connection and
 //! reports the IP it connected to, which is what `announce-hostnames no` reports to clients
-//! (Redis resolves when the address is made and reports that IP).
+//! (Redis resolves when the address is made and reports that IP). Hellos, SLAVEOF, replica
+//! names and the config file keep the hostname, where Redis would use the resolved IP.
 
 mod commands;
 mod config;
