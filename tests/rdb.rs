@@ -827,6 +827,12 @@ fn loading_progress_and_loading_error() {
         q_err(&mut c, &["PING"]),
         "LOADING Redis is loading the dataset in memory"
     );
+    // Some configs may change while loading, `dir` may not (Redis's DENY_LOADING_CONFIG).
+    let _: () = q(&mut c, &["CONFIG", "SET", "loglevel", "debug"]);
+    assert_eq!(
+        q_err(&mut c, &["CONFIG", "SET", "dir", "elsewhere"]),
+        "LOADING Redis is loading the dataset in memory"
+    );
     n.wait_loaded();
     assert_eq!(q::<i64>(&mut c, &["DBSIZE"]), 2500);
     assert_eq!(info_field(&mut c, "loading_total_bytes"), "");

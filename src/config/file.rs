@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::error::{COMMAND_LINE, ConfigError};
-use super::lexer::{quote_if_needed, split_args};
+use super::lexer::{quote, split_args};
 use crate::util::glob::glob_match;
 
 /// How deep `include` may nest before we assume a mistake.
@@ -186,9 +186,13 @@ fn expand_include(target: &Path, line: &ConfigLine) -> Result<Vec<PathBuf>, Conf
 /// into directive lines. Each `--name` starts a directive once the previous
 /// one has an argument; other words are its arguments, so a value may
 /// itself start with `--` (`--requirepass --x`). `--name value` given as
-/// one word is split like a file line. A bare `--save` means `save ""`.
+/// one word is split like a file line. A bare `--save` means `save ""`. Words before the
+/// first `--name` are a directive line themselves.
 pub fn parse_command_line(args: &[String]) -> Result<Vec<ConfigLine>, ConfigError> {
     let mut out: Vec<ConfigLine> = Vec::new();
+    // Each line as redis-server shows it in errors: the option word as typed, then every
+    // separate argument quoted.
+    let mut raws: Vec<String> = Vec::new();
     let mut want_arg = false;
     let file = PathBuf::from(COMMAND_LINE);
     for (i, token) in args.iter().enumerate() {
@@ -206,14 +210,17 @@ pub fn parse_command_line(args: &[String]) -> Result<Vec<ConfigLine>, ConfigErro
                 ));
             }
             let name = String::from_utf8_lossy(&words.remove(0)).to_ascii_lowercase();
+            let mut raw = option.trim().to_string();
             want_arg = words.is_empty();
             if want_arg && name == "save" {
                 let next_is_option = args.get(i + 1).is_none_or(|n| n.starts_with("--"));
                 if next_is_option {
                     words.push(Vec::new());
+                    raw.push_str(" \"\"");
                     want_arg = false;
                 }
             }
+            raws.push(raw);
             out.push(ConfigLine {
                 file: file.clone(),
                 line: number,
@@ -221,25 +228,26 @@ pub fn parse_command_line(args: &[String]) -> Result<Vec<ConfigLine>, ConfigErro
                 args: words,
                 raw: String::new(),
             });
-        } else {
-            let Some(last) = out.last_mut() else {
-                return Err(ConfigError::at(
-                    &file,
-                    1,
-                    token,
-                    "Bad directive or wrong number of arguments",
-                ));
-            };
+        } else if let (Some(last), Some(raw)) = (out.last_mut(), raws.last_mut()) {
             last.args.push(token.as_bytes().to_vec());
+            raw.push(' ');
+            raw.push_str(&quote(token.as_bytes()));
+            want_arg = false;
+        } else {
+            // Words before the first `--option` form a directive line of their own, as
+            // redis-server reads them (`loglevel verbose --port 1`).
+            out.push(ConfigLine {
+                file: file.clone(),
+                line: 1,
+                name: token.to_ascii_lowercase(),
+                args: Vec::new(),
+                raw: String::new(),
+            });
+            raws.push(quote(token.as_bytes()));
             want_arg = false;
         }
     }
-    for l in &mut out {
-        let mut raw = l.name.clone();
-        for a in &l.args {
-            raw.push(' ');
-            raw.push_str(&quote_if_needed(a));
-        }
+    for (l, raw) in out.iter_mut().zip(raws) {
         l.raw = raw;
     }
     Ok(out)
@@ -303,7 +311,14 @@ mod tests {
         assert_eq!(lines[1].file, PathBuf::from(COMMAND_LINE));
         assert_eq!(lines[1].line, 2);
         assert_eq!(lines[1].raw, "requirepass \"a b\"");
-        assert!(parse_command_line(&s(&["port", "1"])).is_err());
+        assert_eq!(lines[0].raw, "port \"7000\"");
+        assert_eq!(
+            cli(&["loglevel", "verbose", "--port", "1"]),
+            vec![
+                ("loglevel".into(), s(&["verbose"])),
+                ("port".into(), s(&["1"]))
+            ]
+        );
     }
 
     #[test]

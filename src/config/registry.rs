@@ -117,6 +117,25 @@ impl Directive {
     pub fn hidden(&self) -> bool {
         matches!(self.kind, Kind::Repeated { .. })
     }
+
+    /// Directives CONFIG SET refuses with -LOADING while a dataset loads (Redis's
+    /// DENY_LOADING_CONFIG).
+    pub fn denied_while_loading(&self) -> bool {
+        matches!(self.name, "dir" | "appendonly" | "repl-diskless-load")
+    }
+
+    /// Debugging knobs that CONFIG GET returns only when asked by their exact name, never for
+    /// a pattern (Redis's hidden configs).
+    pub fn hidden_from_patterns(&self) -> bool {
+        matches!(
+            self.name,
+            "use-exit-on-panic"
+                | "rdb-key-save-delay"
+                | "key-load-delay"
+                | "watchdog-period"
+                | "loading-process-events-interval-bytes"
+        )
+    }
 }
 
 use Category::{Effective as E, EncodingTuning as T, NotYetSupported as N};
@@ -301,8 +320,9 @@ pub static DIRECTIVES: &[Directive] = &[
     d("rdb-save-incremental-fsync", &[], Bool, "yes", M, E),
     d("rdb-key-save-delay", &[], Int(i32::MIN as i64, I32), "0", M, E),
     d("key-load-delay", &[], Int(i32::MIN as i64, I32), "0", M, E),
-    // Loading runs on its own thread, so clients are always served meanwhile.
-    d("loading-process-events-interval-bytes", &[], Int(1024, I32), "2097152", M, T),
+    // Redis answers clients every that many bytes while loading; vigil loads on a thread and
+    // answers them all along, so any value is honoured.
+    d("loading-process-events-interval-bytes", &[], Int(1024, I32), "2097152", M, E),
     d("appendonly", &[], Bool, "no", M, N),
     d("appendfilename", &[], Str, "appendonly.aof", I, N),
     d("appenddirname", &[], Str, "appendonlydir", I, N),
@@ -336,7 +356,7 @@ pub static DIRECTIVES: &[Directive] = &[
     d("repl-diskless-sync", &[], Bool, "yes", M, E),
     d("repl-diskless-sync-delay", &[], Int(0, I32), "5", M, E),
     d("repl-diskless-sync-max-replicas", &[], Int(0, I32), "0", M, E),
-    d("repl-diskless-load", &[], Enum(&["disabled", "on-empty-db", "swapdb"]), "disabled", M, N),
+    d("repl-diskless-load", &[], Enum(&["disabled", "on-empty-db", "swapdb"]), "disabled", M, E),
     d("min-replicas-to-write", &["min-slaves-to-write"], Int(0, I32), "0", M, E),
     d("min-replicas-max-lag", &["min-slaves-max-lag"], Int(0, I32), "10", M, E),
     d("propagation-error-behavior", &[], Enum(&["ignore", "panic", "panic-on-replicas"]), "ignore", M, N),

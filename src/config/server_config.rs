@@ -211,7 +211,10 @@ impl ServerConfig {
             };
         }
         let mut out = Vec::new();
-        for def in DIRECTIVES.iter().filter(|d| !d.hidden()) {
+        for def in DIRECTIVES
+            .iter()
+            .filter(|d| !d.hidden() && !d.hidden_from_patterns())
+        {
             for name in std::iter::once(&def.name).chain(def.aliases) {
                 if glob_match(pattern, name.as_bytes(), true) {
                     out.push((name.to_string(), lossy(&self.display(def.name))));
@@ -331,11 +334,21 @@ impl ServerConfig {
     /// CONFIG REWRITE: write the current values into the loaded file,
     /// keeping its comments and order; atomic.
     pub fn rewrite(&self) -> Result<(), String> {
+        self.rewrite_with(false)
+    }
+
+    /// CONFIG REWRITE that writes every directive, defaults included (DEBUG
+    /// CONFIG-REWRITE-FORCE-ALL, which Redis's tests use to check that a full file loads back).
+    pub fn rewrite_force_all(&self) -> Result<(), String> {
+        self.rewrite_with(true)
+    }
+
+    fn rewrite_with(&self, force_all: bool) -> Result<(), String> {
         let path = self
             .config_file
             .as_deref()
             .ok_or_else(|| "ERR The server is running without a config file".to_string())?;
-        rewrite_file(path, &self.values, None)
+        rewrite_file(path, &self.values, None, force_all)
     }
 
     /// Sentinel flavour of [`rewrite`](ServerConfig::rewrite): also writes the sentinel state
@@ -346,7 +359,7 @@ impl ServerConfig {
             .config_file
             .as_deref()
             .ok_or_else(|| "ERR The server is running without a config file".to_string())?;
-        rewrite_file(path, &self.values, Some(sentinel_lines))
+        rewrite_file(path, &self.values, Some(sentinel_lines), false)
     }
 
     /// Loads a sentinel's configuration: the file (mandatory) then command-line options. The

@@ -367,17 +367,22 @@ fn parse_special(
             Ok(vals.join(" ").into_bytes())
         }
         Special::ShutdownOnSignal => {
+            let invalid = || {
+                format!(
+                    "argument(s) must be one of the following: {}",
+                    SHUTDOWN_WORDS.join(", ")
+                )
+            };
+            // As in Redis, no word at all is no valid choice either.
+            if args.iter().all(|a| a.is_empty()) {
+                return Err(invalid());
+            }
             let mut seen = [false; 5];
             for a in args {
                 let i = SHUTDOWN_WORDS
                     .iter()
                     .position(|w| w.as_bytes().eq_ignore_ascii_case(a))
-                    .ok_or_else(|| {
-                        format!(
-                            "argument(s) must be one of the following: {}",
-                            SHUTDOWN_WORDS.join(", ")
-                        )
-                    })?;
+                    .ok_or_else(invalid)?;
                 seen[i] = true;
             }
             if seen[1] && seen[2] {

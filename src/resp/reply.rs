@@ -51,6 +51,16 @@ pub enum Reply {
 }
 
 impl Reply {
+    /// True for out-of-band messages (a push, or several): pub/sub messages and subscription
+    /// confirmations, which Redis sends even while CLIENT REPLY OFF/SKIP silences replies.
+    pub fn is_push(&self) -> bool {
+        match self {
+            Reply::Push(_) => true,
+            Reply::Many(items) => !items.is_empty() && items.iter().all(Reply::is_push),
+            _ => false,
+        }
+    }
+
     /// A bulk string copied from a byte slice.
     pub fn bulk(data: &[u8]) -> Reply {
         Reply::Bulk(Bytes::copy_from_slice(data))

@@ -213,7 +213,7 @@ async fn timer(server: SharedServer) {
     loop {
         let delay = {
             let mut srv = server.borrow_mut();
-            if srv.shutdown.is_some() {
+            if srv.shutdown.exit {
                 return;
             }
             with_sentinel(&mut srv, |_, st| st.core.next_tick_ms()).unwrap_or(100)
@@ -334,9 +334,8 @@ async fn serve(
     tokio::task::spawn_local(timer(server.clone()));
     tokio::task::spawn_local(pump_links(server.clone(), rx));
 
-    crate::server::listener::wait_for_shutdown(&server).await;
+    let code = crate::server::listener::wait_for_shutdown(&server).await;
     let mut srv = server.borrow_mut();
-    tracing::warn!("User requested shutdown...");
     if let Some(mut st) = srv.sentinel.take() {
         st.scripts.kill_all();
         st.links.clear();
@@ -344,6 +343,5 @@ async fn serve(
     for entry in srv.clients.by_id.values() {
         let _ = entry.shared.tx.send(crate::server::client::Outbound::Kill);
     }
-    tracing::warn!("Sentinel is now ready to exit, bye bye...");
-    0
+    code
 }

@@ -131,6 +131,8 @@ pub struct Client {
     pub kind: ClientKind,
     /// Blocked on keys, if any.
     pub blocked: Option<BlockState>,
+    /// A command is held back by CLIENT PAUSE (Redis counts such clients as blocked).
+    pub paused: bool,
     /// A command asked to block; the dispatcher turns this into `blocked`.
     pub block_request: Option<BlockState>,
     /// Reply suppression state.
@@ -185,6 +187,7 @@ impl Client {
             monitor: false,
             kind: ClientKind::Normal,
             blocked: None,
+            paused: false,
             block_request: None,
             reply_mode: ReplyMode::On,
             no_evict: false,

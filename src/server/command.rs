@@ -55,6 +55,9 @@ pub mod flags {
     pub const MULTI_CONTROL: u32 = 1 << 18;
     /// Allowed during CLIENT PAUSE WRITE even if flagged write-like.
     pub const ALLOW_BUSY: u32 = 1 << 19;
+    /// Refused while a replica loads a new dataset and keeps serving the old one
+    /// (`async_loading`), although allowed otherwise.
+    pub const NO_ASYNC_LOADING: u32 = 1 << 20;
 
     /// Names for COMMAND INFO, in Redis's order.
     pub const NAMES: &[(u32, &str)] = &[
@@ -71,7 +74,8 @@ pub mod flags {
         (SKIP_SLOWLOG, "skip_slowlog"),
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
-        (MAY_REPLICATE, "may_replicate"),
+        (NO_ASYNC_LOADING, "no_async_loading"),
+        // MAY_REPLICATE is not listed: Redis hides it from COMMAND on purpose.
         (NO_MULTI, "no_multi"),
         (MOVABLE_KEYS, "movablekeys"),
         (NO_MANDATORY_KEYS, "no_mandatory_keys"),

@@ -126,8 +126,9 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
         let mut wake_at = client.borrow().blocked.as_ref().and_then(|b| b.deadline_ms);
         if held.is_some() {
             let srv = server.borrow();
-            // A FAILOVER pause has no deadline: its end wakes held clients with an empty push.
-            let until = if srv.pause.until_ms > unix_ms() || !srv.repl.failover.pauses_writes() {
+            // A FAILOVER or SHUTDOWN pause has no deadline: its end wakes held clients with an
+            // empty push.
+            let until = if srv.pause.until_ms > unix_ms() || !srv.writes_paused_until_done() {
                 srv.pause.until_ms
             } else {
                 unix_ms() + 60_000
@@ -150,10 +151,8 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
             msg = rx.recv() => {
                 match msg {
                     Some(Outbound::Send(reply)) => {
-                        let c = client.borrow();
-                        if c.reply_mode != ReplyMode::Off {
-                            encode(&reply, shared.resp.get(), &mut out);
-                        }
+                        let mode = client.borrow().reply_mode;
+                        emit_push(mode, &reply, shared.resp.get(), &mut out);
                     }
                     Some(Outbound::Unblocked(reply)) => {
                         let mut c = client.borrow_mut();
@@ -164,7 +163,10 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
                 // Drain more queued pushes without waiting, to batch writes.
                 while let Ok(msg) = rx.try_recv() {
                     match msg {
-                        Outbound::Send(reply) => encode(&reply, shared.resp.get(), &mut out),
+                        Outbound::Send(reply) => {
+                            let mode = client.borrow().reply_mode;
+                            emit_push(mode, &reply, shared.resp.get(), &mut out);
+                        }
                         Outbound::Unblocked(reply) => {
                             let mut c = client.borrow_mut();
                             emit(&mut c, &reply, &mut out, ReplyMode::On);
@@ -185,6 +187,7 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
                 let expired = c.blocked.as_ref().and_then(|b| b.deadline_ms).is_some_and(|d| d <= unix_ms());
                 if let (true, Some(state)) = (expired, c.blocked.clone()) {
                     dispatch::unblock(&mut srv, &mut c);
+                    dispatch::count_unblocked_call(&mut srv, &state.args, &state.timeout_reply);
                     srv.stats.blocked_timeouts += 1;
                     emit(&mut c, &state.timeout_reply, &mut out, ReplyMode::On);
                 }
@@ -210,17 +213,32 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
     disconnect(&mut srv, &mut c);
 }
 
-/// Appends a reply to the output unless CLIENT REPLY suppresses it.
+/// Appends a reply to the output unless CLIENT REPLY suppresses it (pushes, such as
+/// SUBSCRIBE's confirmations, are never suppressed).
 fn emit(c: &mut Client, reply: &Reply, out: &mut Vec<u8>, mode_before: ReplyMode) {
-    match (mode_before, c.reply_mode) {
-        (ReplyMode::SkipNext, _) => {
-            if c.reply_mode == ReplyMode::SkipNext {
-                c.reply_mode = ReplyMode::On;
-            }
+    let silenced = match (mode_before, c.reply_mode) {
+        // The command after CLIENT REPLY SKIP; CLIENT REPLY ON there is answered.
+        (ReplyMode::SkipNext, ReplyMode::SkipNext) => {
+            c.reply_mode = ReplyMode::On;
+            true
         }
-        (_, ReplyMode::Off) => {}
-        (_, ReplyMode::Skip) => c.reply_mode = ReplyMode::SkipNext,
-        _ => encode(reply, c.resp(), out),
+        (_, ReplyMode::Off) => true,
+        (_, ReplyMode::Skip) => {
+            c.reply_mode = ReplyMode::SkipNext;
+            true
+        }
+        _ => false,
+    };
+    if !silenced || reply.is_push() {
+        encode(reply, c.resp(), out);
+    }
+}
+
+/// Appends a message queued by another client: pub/sub messages go out whatever CLIENT REPLY
+/// says (as in Redis); anything else (MONITOR lines) only while replies are on.
+fn emit_push(mode: ReplyMode, reply: &Reply, resp: u8, out: &mut Vec<u8>) {
+    if mode != ReplyMode::Off || reply.is_push() {
+        encode(reply, resp, out);
     }
 }
 
@@ -233,11 +251,7 @@ fn drain_pushes(
 ) -> bool {
     while let Ok(msg) = rx.try_recv() {
         match msg {
-            Outbound::Send(reply) => {
-                if c.reply_mode != ReplyMode::Off {
-                    encode(&reply, c.resp(), out);
-                }
-            }
+            Outbound::Send(reply) => emit_push(c.reply_mode, &reply, c.resp(), out),
             Outbound::Unblocked(reply) => emit(c, &reply, out, ReplyMode::On),
             Outbound::Kill => return true,
         }
@@ -259,6 +273,10 @@ fn run_buffered(
         return Step::Continue;
     }
     let mut srv = server.borrow_mut();
+    if srv.shutdown.exit {
+        // The final save is done: nothing may change the dataset any more.
+        return Step::Close;
+    }
     let mut c = client.borrow_mut();
     srv.now_ms = unix_ms();
     let mut limits = Limits {
@@ -272,6 +290,9 @@ fn run_buffered(
         }
         // AUTH earlier in the same pipeline lifts the unauthenticated limits at once.
         limits.unauthenticated = !c.authenticated;
+        // As in Redis, CLIENT LIST's `qbuf` counts the command being run with what follows it.
+        let unparsed = inbuf.len();
+        c.paused = false;
         let next = match held.take() {
             Some(args) => Ok(Some(args)),
             None => parser.parse(inbuf, &limits),
@@ -282,13 +303,14 @@ fn run_buffered(
                 if args.is_empty() {
                     continue;
                 }
-                if (srv.pause.until_ms > 0 || srv.repl.failover.pauses_writes())
-                    && paused_for(&srv, &args)
+                if (srv.pause.until_ms > 0 || srv.writes_paused_until_done())
+                    && paused_for(&srv, &c, &args)
                 {
+                    c.paused = true;
                     *held = Some(args);
                     break;
                 }
-                c.qbuf = inbuf.len();
+                c.qbuf = unparsed;
                 let mode_before = c.reply_mode;
                 let was_in_multi = c.multi.is_some();
                 let reply = dispatch::process(&mut srv, &mut c, args);
@@ -305,7 +327,7 @@ fn run_buffered(
                 if exec_ran && drain_pushes(rx, &mut c, out) {
                     return Step::Close;
                 }
-                if c.close_after_reply || srv.shutdown.is_some() {
+                if c.close_after_reply || srv.shutdown.exit {
                     return Step::Close;
                 }
                 if c.kind == ClientKind::Replica {
@@ -320,23 +342,33 @@ fn run_buffered(
             }
         }
     }
+    // Between batches only the unparsed rest is held.
+    c.qbuf = inbuf.len();
     Step::Continue
 }
 
-/// Whether CLIENT PAUSE holds this command back (all commands, or only writes in WRITE mode);
-/// a coordinated FAILOVER holds writes back until it ends.
-fn paused_for(srv: &Server, args: &[bytes::Bytes]) -> bool {
+/// Whether CLIENT PAUSE holds this command back (all commands, or only writes in WRITE mode,
+/// EXEC counting as a write when it would run one); a coordinated FAILOVER or a SHUTDOWN
+/// waiting for replicas holds writes back until it ends.
+fn paused_for(srv: &Server, c: &Client, args: &[bytes::Bytes]) -> bool {
     let client_pause = srv.pause.until_ms > unix_ms();
-    if !client_pause && !srv.repl.failover.pauses_writes() {
+    if !client_pause && !srv.writes_paused_until_done() {
         return false;
     }
     if client_pause && !srv.pause.write_only {
         return true;
     }
     use super::command::flags;
-    match dispatch::resolve(srv, args) {
-        Ok(spec) => spec.has(flags::WRITE) || spec.has(flags::MAY_REPLICATE),
-        Err(_) => false,
+    let writes = |args: &[bytes::Bytes]| {
+        dispatch::resolve(srv, args)
+            .is_ok_and(|spec| spec.has(flags::WRITE) || spec.has(flags::MAY_REPLICATE))
+    };
+    if writes(args) {
+        return true;
+    }
+    match (&c.multi, dispatch::resolve(srv, args)) {
+        (Some(queued), Ok(spec)) if spec.name == "exec" => queued.iter().any(|q| writes(&q.args)),
+        _ => false,
     }
 }
 

@@ -21,7 +21,7 @@ pub async fn run(server: SharedServer) {
         let hz = server.borrow().config.hz.clamp(1, 500);
         tokio::time::sleep(Duration::from_millis(1000 / hz as u64)).await;
         let mut srv = server.borrow_mut();
-        if srv.shutdown.is_some() {
+        if srv.shutdown.exit {
             return;
         }
         srv.now_ms = unix_ms();
@@ -45,6 +45,7 @@ pub async fn run(server: SharedServer) {
         }
         super::persistence::rdb::save::cron(&mut srv);
         super::replication::cron(&mut srv);
+        super::shutdown::cron(&mut srv);
     }
 }
 

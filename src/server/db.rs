@@ -109,6 +109,20 @@ impl Db {
         Some(e)
     }
 
+    /// Bytes of table capacity holding no key: a table doubles in one step, ahead of need.
+    /// `Server::used_memory` does not count them.
+    pub fn table_slack(&self) -> usize {
+        use std::mem::size_of;
+        // A slot holds the hash and the key (and entry); the index adds a position and a
+        // control byte.
+        const INDEX_SLOT: usize = size_of::<usize>() + 1;
+        let entry_slot = size_of::<u64>() + size_of::<Key>() + size_of::<Entry>() + INDEX_SLOT;
+        let set_slot = size_of::<u64>() + size_of::<Key>() + INDEX_SLOT;
+        let free_entries = self.entries.capacity().saturating_sub(self.entries.len());
+        let free_volatile = self.volatile.capacity().saturating_sub(self.volatile.len());
+        free_entries * entry_slot + free_volatile * set_slot
+    }
+
     /// Sets or clears (with [`NO_EXPIRE`]) the TTL of an existing key; false when absent.
     pub fn set_expire(&mut self, key: &[u8], expires_at: i64) -> bool {
         if let Some(s) = self.snap.as_deref_mut()

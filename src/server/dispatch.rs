@@ -239,7 +239,10 @@ pub fn call(
         false
     };
     let stat = srv.stats.command_stat(name);
-    stat.calls += 1;
+    // As in Redis, a command that blocks counts as one call when it is served or unblocked.
+    if client.block_request.is_none() {
+        stat.calls += 1;
+    }
     stat.usec += elapsed;
     if failed {
         stat.failed_calls += 1;
@@ -257,7 +260,8 @@ pub fn call(
         srv.latency
             .add_if_needed(threshold, event, srv.now_ms / 1000, elapsed / 1000);
     }
-    if !spec.has(flags::SKIP_SLOWLOG) && client.blocked.is_none() {
+    // A command that just blocked is logged once it is served (re-run with `blocked` set).
+    if !spec.has(flags::SKIP_SLOWLOG) && client.block_request.is_none() {
         let threshold = srv.config.slowlog_log_slower_than;
         if threshold >= 0 && elapsed as i64 >= threshold {
             let entry = SlowLogEntry {
@@ -344,6 +348,21 @@ pub fn quote_repr(b: &[u8]) -> String {
     }
     s.push('"');
     s
+}
+
+/// Counts the call of a blocked command that ends without running again (timeout, CLIENT
+/// UNBLOCK), and its failure when it answers an error.
+pub fn count_unblocked_call(srv: &mut Server, args: &[Bytes], answer: &Reply) {
+    let Ok(spec) = resolve(srv, args) else {
+        return;
+    };
+    let name = full_name(srv, spec);
+    let failed = matches!(answer, Reply::Error(_));
+    let stat = srv.stats.command_stat(name);
+    stat.calls += 1;
+    if failed {
+        stat.failed_calls += 1;
+    }
 }
 
 /// Removes a blocked client from the wait queues of its keys.

@@ -8,14 +8,16 @@ use tokio::net::{TcpListener, TcpSocket};
 
 use super::connection::{self, SharedServer};
 use super::persistence::rdb;
-use super::state::{Server, ShutdownMode};
+use super::shutdown::{self, Signal};
+use super::state::Server;
 use crate::config::ServerConfig;
 
 /// Text Redis sends to non-loopback clients in protected mode.
 pub const PROTECTED_MODE_ERROR: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 
-/// Resolves `bind` entries into socket addresses; a leading `-` marks an optional address.
-fn bind_addrs(config: &ServerConfig) -> Vec<(SocketAddr, bool)> {
+/// Resolves `bind` entries into socket addresses; a leading `-` marks an optional address,
+/// which is left out when it is not an address, as it would be when it cannot be bound.
+fn bind_addrs(config: &ServerConfig) -> Result<Vec<(SocketAddr, bool)>, String> {
     let mut out = Vec::new();
     let binds: Vec<(bool, String)> = if config.bind.is_empty() {
         vec![(false, "*".into()), (true, "::*".into())]
@@ -35,10 +37,16 @@ fn bind_addrs(config: &ServerConfig) -> Vec<(SocketAddr, bool)> {
         };
         match ip.parse::<std::net::IpAddr>() {
             Ok(ip) => out.push((SocketAddr::new(ip, config.port), optional)),
-            Err(_) => tracing::warn!(address = %b, "cannot parse bind address"),
+            Err(_) if optional => tracing::debug!(address = %b, "optional bind address unusable"),
+            Err(_) => {
+                return Err(format!(
+                    "Could not create server TCP listening socket {b}:{}: not an IP address",
+                    config.port
+                ));
+            }
         }
     }
-    out
+    Ok(out)
 }
 
 fn listen(addr: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
@@ -83,11 +91,20 @@ pub fn run(config: ServerConfig) -> i32 {
 }
 
 /// Binds every configured address; optional (`-addr`) ones may fail. Errors name the address.
-pub fn bind_all(config: &ServerConfig) -> Result<Vec<TcpListener>, String> {
+/// Listeners in `current` already bound to a wanted address are kept (a socket cannot be bound
+/// twice), so CONFIG SET bind can keep an address while adding or dropping others.
+pub fn bind_all(
+    config: &ServerConfig,
+    current: &[Rc<TcpListener>],
+) -> Result<Vec<Rc<TcpListener>>, String> {
     let mut listeners = Vec::new();
-    for (addr, optional) in bind_addrs(config) {
+    for (addr, optional) in bind_addrs(config)? {
+        if let Some(l) = current.iter().find(|l| l.local_addr().ok() == Some(addr)) {
+            listeners.push(l.clone());
+            continue;
+        }
         match listen(addr, config.tcp_backlog) {
-            Ok(l) => listeners.push(l),
+            Ok(l) => listeners.push(Rc::new(l)),
             Err(e) if optional => {
                 tracing::debug!(%addr, error = %e, "optional bind address unavailable")
             }
@@ -104,8 +121,9 @@ pub fn bind_all(config: &ServerConfig) -> Result<Vec<TcpListener>, String> {
     Ok(listeners)
 }
 
-/// Starts accepting on freshly bound listeners, replacing the previous ones (CONFIG SET port/bind).
-pub fn start_accepting(server: &SharedServer, listeners: Vec<TcpListener>) {
+/// Starts accepting on `listeners`, replacing the previous accept loops (CONFIG SET port/bind);
+/// previous listeners not among them are closed.
+pub fn start_accepting(server: &SharedServer, listeners: Vec<Rc<TcpListener>>) {
     let mut srv = server.borrow_mut();
     for task in srv.accept_tasks.drain(..) {
         task.abort();
@@ -115,16 +133,17 @@ pub fn start_accepting(server: &SharedServer, listeners: Vec<TcpListener>) {
         .filter_map(|l| l.local_addr().ok())
         .map(|a| a.to_string())
         .collect();
-    for l in listeners {
-        let task = tokio::task::spawn_local(accept_loop(server.clone(), l));
+    for l in &listeners {
+        let task = tokio::task::spawn_local(accept_loop(server.clone(), l.clone()));
         srv.accept_tasks.push(task.abort_handle());
     }
+    srv.listeners = listeners;
 }
 
 /// Start-up shared by the data node and the sentinel: bind the listeners, build the state,
 /// write the pidfile. Errors are logged; the caller exits with status 1.
-pub fn bind_and_build(config: ServerConfig) -> Option<(Vec<TcpListener>, Server)> {
-    let listeners = match bind_all(&config) {
+pub fn bind_and_build(config: ServerConfig) -> Option<(Vec<Rc<TcpListener>>, Server)> {
+    let listeners = match bind_all(&config, &[]) {
         Ok(l) => l,
         Err(e) => {
             tracing::warn!("Warning: {e}");
@@ -158,11 +177,12 @@ async fn serve(config: ServerConfig) -> i32 {
     let port = server.config.port;
     let server: SharedServer = Rc::new(RefCell::new(server));
     server.borrow_mut().self_ref = Rc::downgrade(&server);
+    // Redis's test harness waits for " PID: <pid>" (from Redis's start-up banner) in the log.
+    let pid = std::process::id();
     tracing::info!(
-        pid = std::process::id(),
         port,
         version = env!("CARGO_PKG_VERSION"),
-        "Server initialized"
+        "Server initialized, PID: {pid}"
     );
     start_accepting(&server, listeners);
     tokio::task::spawn_local(super::cron::run(server.clone()));
@@ -180,17 +200,21 @@ async fn serve(config: ServerConfig) -> i32 {
                     return 1;
                 }
             }
-            mode = wait_for_shutdown(&server) => return finish_shutdown(&server, mode),
+            code = wait_for_shutdown(&server) => {
+                close_clients(&server);
+                return code;
+            }
         }
     }
     tracing::info!("Ready to accept connections tcp");
     super::replication::replica::start_from_config(&mut server.borrow_mut());
 
-    let mode = wait_for_shutdown(&server).await;
-    finish_shutdown(&server, mode)
+    let code = wait_for_shutdown(&server).await;
+    close_clients(&server);
+    code
 }
 
-async fn accept_loop(server: SharedServer, listener: TcpListener) {
+async fn accept_loop(server: SharedServer, listener: Rc<TcpListener>) {
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(x) => x,
@@ -218,76 +242,36 @@ async fn accept_loop(server: SharedServer, listener: TcpListener) {
     }
 }
 
-/// What a signal asks for, from `shutdown-on-sigterm` / `shutdown-on-sigint`.
-fn signal_mode(server: &SharedServer, directive: &str) -> (ShutdownMode, bool) {
-    let words = server
-        .borrow()
-        .config
-        .value(directive)
-        .map(|v| String::from_utf8_lossy(&v).into_owned())
-        .unwrap_or_default();
-    let has = |w: &str| words.split(' ').any(|x| x == w);
-    let mode = if has("nosave") {
-        ShutdownMode::NoSave
-    } else if has("save") {
-        ShutdownMode::Save
-    } else {
-        ShutdownMode::Default
-    };
-    (mode, has("force"))
-}
-
-/// Runs the final save for a signal; false when the server has to keep running.
-fn shutdown_on_signal(server: &SharedServer, name: &str, directive: &str) -> bool {
-    let (mode, force) = signal_mode(server, directive);
-    let mut srv = server.borrow_mut();
-    if rdb::lifecycle::prepare_shutdown(&mut srv, mode, force).is_ok() {
-        return true;
-    }
-    tracing::warn!(
-        "{name} received but errors trying to shut down the server, check the logs for more information"
-    );
-    false
-}
-
-/// Waits for SHUTDOWN (the state's `shutdown`) or SIGTERM/SIGINT; the sentinel runtime shares it.
-pub async fn wait_for_shutdown(server: &SharedServer) -> ShutdownMode {
+/// Waits until the process must exit: SHUTDOWN or a signal (handed to the cron, which runs the
+/// shutdown) completed. The sentinel runtime shares it. Returns the exit status: 1 when a
+/// second SIGINT asked to exit at once.
+pub async fn wait_for_shutdown(server: &SharedServer) -> i32 {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate()).ok();
     let mut int = signal(SignalKind::interrupt()).ok();
     loop {
         let tick = tokio::time::sleep(std::time::Duration::from_millis(20));
-        tokio::select! {
-            _ = async { match term.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending::<()>().await } } => {
-                tracing::warn!("Received SIGTERM scheduling shutdown...");
-                if shutdown_on_signal(server, "SIGTERM", "shutdown-on-sigterm") {
-                    return ShutdownMode::NoSave;
-                }
-            }
-            _ = async { match int.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending::<()>().await } } => {
-                tracing::warn!("Received SIGINT scheduling shutdown...");
-                if shutdown_on_signal(server, "SIGINT", "shutdown-on-sigint") {
-                    return ShutdownMode::NoSave;
-                }
-            }
-            _ = tick => {
-                if let Some(mode) = server.borrow().shutdown {
-                    return mode;
-                }
-            }
+        let sig = tokio::select! {
+            _ = async { match term.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending::<()>().await } } => Some(Signal::Term),
+            _ = async { match int.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending::<()>().await } } => Some(Signal::Int),
+            _ = tick => None,
+        };
+        let mut srv = server.borrow_mut();
+        if let Some(sig) = sig
+            && !shutdown::on_signal(&mut srv, sig)
+        {
+            return 1;
+        }
+        if srv.shutdown.exit {
+            return 0;
         }
     }
 }
 
-fn finish_shutdown(server: &SharedServer, _mode: ShutdownMode) -> i32 {
+/// Closes every client connection before the process exits.
+fn close_clients(server: &SharedServer) {
     let srv = server.borrow();
-    tracing::warn!("User requested shutdown...");
     for entry in srv.clients.by_id.values() {
         let _ = entry.shared.tx.send(super::client::Outbound::Kill);
     }
-    if let Some(pidfile) = &srv.config.pidfile {
-        let _ = std::fs::remove_file(pidfile);
-    }
-    tracing::warn!("vigil is now ready to exit, bye bye...");
-    0
 }

@@ -18,6 +18,7 @@ pub mod objsize;
 pub mod persistence;
 pub mod pubsub;
 pub mod replication;
+pub mod shutdown;
 pub mod state;
 pub mod stats;
 pub mod types;

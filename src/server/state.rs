@@ -40,17 +40,6 @@ pub struct Pause {
     pub write_only: bool,
 }
 
-/// Why and how the server should stop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ShutdownMode {
-    /// Save if save points are configured (the default).
-    Default,
-    /// SHUTDOWN SAVE.
-    Save,
-    /// SHUTDOWN NOSAVE.
-    NoSave,
-}
-
 /// Keys that blocked clients wait on, in arrival order per key.
 #[derive(Debug, Default)]
 pub struct Blocking {
@@ -104,8 +93,8 @@ pub struct Server {
     pub dirty: u64,
     /// CLIENT PAUSE state.
     pub pause: Pause,
-    /// Set by SHUTDOWN or a signal.
-    pub shutdown: Option<ShutdownMode>,
+    /// SHUTDOWN or a signal in progress; `exit` once the process must stop.
+    pub shutdown: super::shutdown::ShutdownState,
     /// DEBUG SET-ACTIVE-EXPIRE.
     pub active_expire_enabled: bool,
     /// The addresses we listen on, for INFO and logs.
@@ -128,6 +117,8 @@ pub struct Server {
     pub lastsave: i64,
     /// Accept loops of the current listeners (replaced when port/bind change at runtime).
     pub accept_tasks: Vec<tokio::task::AbortHandle>,
+    /// The bound listeners; CONFIG SET bind keeps those whose address stays.
+    pub listeners: Vec<std::rc::Rc<tokio::net::TcpListener>>,
     /// The shared handle this state lives in, for tasks started by commands.
     pub self_ref: std::rc::Weak<std::cell::RefCell<Server>>,
     /// Latency spikes by event (LATENCY command).
@@ -195,7 +186,7 @@ impl Server {
             now_ms: now,
             dirty: 0,
             pause: Pause::default(),
-            shutdown: None,
+            shutdown: Default::default(),
             active_expire_enabled: true,
             listening: Vec::new(),
             peak_memory: 0,
@@ -207,6 +198,7 @@ impl Server {
             expire_cursor: 0,
             lastsave: now / 1000,
             accept_tasks: Vec::new(),
+            listeners: Vec::new(),
             self_ref: std::rc::Weak::new(),
             latency: Default::default(),
             replid,
@@ -217,6 +209,22 @@ impl Server {
         };
         super::replication::replica::link_from_config(&mut server);
         Ok(server)
+    }
+
+    /// Writes held back by the server itself until an operation ends (a coordinated FAILOVER,
+    /// a SHUTDOWN waiting for its replicas), unlike CLIENT PAUSE which has a deadline.
+    pub fn writes_paused_until_done(&self) -> bool {
+        self.repl.failover.pauses_writes() || self.shutdown.pauses_writes()
+    }
+
+    /// Wakes every client so that one held by a pause that just ended runs its command.
+    pub fn wake_held_clients(&self) {
+        for entry in self.clients.by_id.values() {
+            let _ = entry
+                .shared
+                .tx
+                .send(super::client::Outbound::Send(Reply::None));
+        }
     }
 
     /// Publishes a keyspace notification if the configured classes include `class`.
@@ -348,6 +356,16 @@ impl Server {
 
     /// Looks a key up for reading: expiry, hit/miss statistics, LRU/LFU update.
     pub fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+        self.lookup_read_touching(db, key, true)
+    }
+
+    /// Like [`Server::lookup_read`] without the LRU/LFU update: TTL and friends inspect a key
+    /// without counting as an access (Redis's LOOKUP_NOTOUCH).
+    pub fn lookup_read_notouch(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+        self.lookup_read_touching(db, key, false)
+    }
+
+    fn lookup_read_touching(&mut self, db: usize, key: &[u8], touch: bool) -> Option<&mut Entry> {
         let Some(idx) = self.dbs[db].entries.get_index_of(key) else {
             self.stats.keyspace_misses += 1;
             self.notify(notify::KEY_MISS, "keymiss", key, db);
@@ -360,12 +378,13 @@ impl Server {
             return None;
         }
         self.stats.keyspace_hits += 1;
-        let lru = self
-            .evict
-            .touch_value(&self.config, self.now_ms, self.dbs[db].entries[idx].lru);
-        let e = &mut self.dbs[db].entries[idx];
-        e.lru = lru;
-        Some(e)
+        if touch {
+            let lru =
+                self.evict
+                    .touch_value(&self.config, self.now_ms, self.dbs[db].entries[idx].lru);
+            self.dbs[db].entries[idx].lru = lru;
+        }
+        Some(&mut self.dbs[db].entries[idx])
     }
 
     /// Whether a key exists (and is not expired) without touching statistics or LRU.
@@ -397,9 +416,14 @@ impl Server {
         self.clients.shared(id)
     }
 
-    /// Memory currently allocated by the process, in bytes.
+    /// Memory in use, in bytes (INFO `used_memory`, what maxmemory limits): what the allocator
+    /// handed out, less the spare capacity of the key tables. Redis's keyspace memory grows
+    /// and shrinks key by key, while a table here doubles in one step and keeps its capacity
+    /// when keys go; counting the spare half would make eviction near maxmemory free nothing
+    /// it can see, and refuse writes after evicting every key.
     pub fn used_memory(&self) -> usize {
-        crate::alloc::allocated()
+        let slack: usize = self.dbs.iter().map(super::db::Db::table_slack).sum();
+        crate::alloc::allocated().saturating_sub(slack)
     }
 }
 
@@ -554,9 +578,17 @@ impl Server {
                 .find(|n| *n == "port" || *n == "bind")
                 .map(String::as_str)
                 .unwrap_or("port");
-            let listeners = super::listener::bind_all(&self.config).map_err(|e| {
-                format!("ERR CONFIG SET failed (possibly related to argument '{arg}') - Unable to listen on this port: {e}")
-            })?;
+            // Listeners whose address (and port) stays are kept.
+            let listeners =
+                super::listener::bind_all(&self.config, &self.listeners).map_err(|e| {
+                    tracing::warn!("{e}");
+                    let why = if arg == "bind" {
+                        "Failed to bind to specified addresses."
+                    } else {
+                        "Unable to listen on this port. Check server logs."
+                    };
+                    format!("ERR CONFIG SET failed (possibly related to argument '{arg}') - {why}")
+                })?;
             if let Some(me) = self.self_ref.upgrade() {
                 // The accept loops are replaced once this command returns (the state is borrowed now).
                 tokio::task::spawn_local(async move {

@@ -26,6 +26,8 @@ pub struct Node {
     pub port: u16,
     /// Scratch directory.
     pub dir: PathBuf,
+    /// Directives given at start (kept for restarts).
+    extra: Vec<String>,
     child: Option<Child>,
 }
 
@@ -61,7 +63,20 @@ impl Node {
         ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("mkdir");
-        let mut cmd = match kind {
+        let mut node = Node {
+            kind,
+            port,
+            dir,
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+            child: None,
+        };
+        node.spawn();
+        node.wait_ready();
+        node
+    }
+
+    fn spawn(&mut self) {
+        let mut cmd = match self.kind {
             Kind::Vigil => {
                 let mut c = Command::new(super::common::vigil_bin());
                 c.arg("server");
@@ -69,24 +84,62 @@ impl Node {
             }
             Kind::Redis => Command::new("redis-server"),
         };
-        cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--dir", dir.to_str().unwrap_or(".")])
+        cmd.args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--dir", self.dir.to_str().unwrap_or(".")])
             .args(["--logfile", "node.log"])
             .args(["--save", ""])
             .args(["--repl-diskless-sync-delay", "0"])
             .args(["--enable-debug-command", "yes"])
-            .args(extra)
+            .args(&self.extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        let child = cmd.spawn().expect("spawn server");
-        let node = Node {
-            kind,
-            port,
-            dir,
-            child: Some(child),
-        };
-        node.wait_ready();
-        node
+        self.child = Some(cmd.spawn().expect("spawn server"));
+    }
+
+    /// Starts the process again after it exited, as `kind` (a redis-server can take over a
+    /// vigil node's directory and files, or the other way round), on the same port and in the
+    /// same directory, with the original directives followed by `extra`.
+    pub fn restart_as(&mut self, kind: Kind, extra: &[&str]) {
+        if let Some(mut c) = self.child.take() {
+            assert!(
+                matches!(c.try_wait(), Ok(Some(_))),
+                "restart of a running {:?} node",
+                self.kind
+            );
+        }
+        self.kind = kind;
+        self.extra.extend(extra.iter().map(|s| s.to_string()));
+        self.spawn();
+        self.wait_ready();
+    }
+
+    /// Waits up to `limit` for the process to exit; its exit code.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<i32> {
+        let child = self.child.as_mut()?;
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Ok(Some(st)) = child.try_wait() {
+                return st.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("{:?} on port {} did not exit", self.kind, self.port);
+    }
+
+    /// Whether the process is still running.
+    pub fn running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+    }
+
+    /// Sends a signal (`TERM`, `INT`, `STOP`, `CONT`) to the process.
+    pub fn signal(&self, sig: &str) {
+        let ok = Command::new("kill")
+            .args([&format!("-{sig}"), &self.pid().to_string()])
+            .status()
+            .expect("kill");
+        assert!(ok.success(), "kill -{sig}");
     }
 
     fn wait_ready(&self) {

@@ -105,6 +105,11 @@ impl Acl {
             if !seen.insert(name.clone()) {
                 return Err(rule_error(name, name, RuleError::Duplicate));
             }
+            if name.as_slice() == b"default" {
+                // As in Redis, a `user default` line describes the default user from a reset
+                // state, not on top of its built-in everything-allowed rules.
+                acl.users.remove("default");
+            }
             acl.set_user(name, &line[1..])
                 .map_err(|(op, e)| rule_error(name, &op, e))?;
         }

@@ -211,7 +211,7 @@ fn signed_add(value: i64, incr: i64, bits: u32, ow: Overflow) -> (i64, bool) {
 }
 
 /// Runs one SET or INCRBY on the string; None when FAIL refused it.
-fn apply(s: &mut [u8], op: &FieldOp) -> Option<i64> {
+fn apply(s: &mut [u8], op: &FieldOp) -> Option<(i64, bool)> {
     if op.signed {
         let old = get_signed(s, op.offset, op.bits);
         let (new, overflow, ret) = match op.kind {
@@ -228,7 +228,7 @@ fn apply(s: &mut [u8], op: &FieldOp) -> Option<i64> {
             return None;
         }
         set_field(s, op.offset, op.bits, new as u64);
-        Some(ret)
+        Some((ret, new != old))
     } else {
         let old = get_unsigned(s, op.offset, op.bits);
         let (new, overflow, ret) = match op.kind {
@@ -245,7 +245,7 @@ fn apply(s: &mut [u8], op: &FieldOp) -> Option<i64> {
             return None;
         }
         set_field(s, op.offset, op.bits, new);
-        Some(ret as i64)
+        Some((ret as i64, new != old))
     }
 }
 
@@ -281,14 +281,19 @@ fn bitfield_generic(ctx: &mut Ctx, a: &[Bytes], readonly_cmd: bool) -> Reply {
         return Reply::err("ERR BITFIELD_RO only supports the GET subcommand");
     }
     let need = (highest >> 3) as usize + 1;
+    // As in Redis, a write counts as a change when it creates or grows the string, or
+    // changes the field's value.
+    let mut grew = false;
     let s = match ctx.write_str(&a[1]) {
         Ok(Some(v)) => {
             if v.len() < need {
                 v.resize(need, 0);
+                grew = true;
             }
             v
         }
         Ok(None) => {
+            grew = true;
             ctx.store(&a[1], Value::Str(vec![0u8; need]));
             match ctx.write_str(&a[1]) {
                 Ok(Some(v)) => v,
@@ -305,8 +310,10 @@ fn bitfield_generic(ctx: &mut Ctx, a: &[Bytes], readonly_cmd: bool) -> Reply {
             continue;
         }
         match apply(s, op) {
-            Some(v) => {
-                changes += 1;
+            Some((v, changed)) => {
+                if grew || changed {
+                    changes += 1;
+                }
                 out.push(Reply::Int(v));
             }
             None => out.push(Reply::Null),

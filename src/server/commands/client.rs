@@ -598,6 +598,7 @@ fn unblock(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
     if let Reply::Error(text) = &answer {
         ctx.srv.stats.count_error(text);
     }
+    dispatch::count_unblocked_call(ctx.srv, &state.args, &answer);
     let _ = entry.shared.tx.send(Outbound::Unblocked(answer));
     Reply::Int(1)
 }

@@ -68,8 +68,17 @@ fn config_set(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
         .chunks(2)
         .map(|p| (p[0].to_vec(), p[1].to_vec()))
         .collect();
+    if ctx.srv.rdb.loading.is_some()
+        && pairs.iter().any(|(name, _)| {
+            crate::config::registry::lookup(name).is_some_and(|d| d.denied_while_loading())
+        })
+    {
+        // Precedence over any other error, as in Redis: clients may retry on -LOADING.
+        return Reply::err(crate::server::persistence::rdb::load::LOADING_ERROR);
+    }
     let before = ctx.srv.config.clone();
-    match ctx.srv.config.set(&pairs) {
+    let local = super::debug::is_local_addr(&ctx.client.addr);
+    match ctx.srv.config.set_for_client(&pairs, local) {
         Ok(changed) => match ctx.srv.apply_config_changes(&changed) {
             Ok(()) => {
                 warn_not_supported(&changed);
@@ -110,6 +119,8 @@ fn config_rewrite(ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
 
 fn config_resetstat(ctx: &mut Ctx, _a: &[Bytes]) -> Reply {
     ctx.srv.stats.reset();
+    ctx.srv.repl.reset_stats();
+    ctx.srv.rdb.saves = 0;
     ctx.srv.slowlog.entries.clear();
     ctx.srv.peak_memory = ctx.srv.used_memory();
     Reply::Ok

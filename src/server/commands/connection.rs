@@ -28,7 +28,16 @@ pub static COMMANDS: &[CommandSpec] = &[
         .acl(acl::CONNECTION)
         .doc("connection", "1.0.0", "Returns the given string."),
     CommandSpec::new("quit", -1, quit)
-        .flags(NO_AUTH | FAST | PUBSUB_CONTEXT | STALE | LOADING | MULTI_CONTROL | ALLOW_BUSY)
+        .flags(
+            NOSCRIPT
+                | NO_AUTH
+                | FAST
+                | PUBSUB_CONTEXT
+                | STALE
+                | LOADING
+                | MULTI_CONTROL
+                | ALLOW_BUSY,
+        )
         .acl(acl::CONNECTION)
         .doc("connection", "1.0.0", "Closes the connection."),
     CommandSpec::new("select", 2, select)
@@ -36,15 +45,11 @@ pub static COMMANDS: &[CommandSpec] = &[
         .acl(acl::CONNECTION)
         .doc("connection", "1.0.0", "Changes the selected database."),
     CommandSpec::new("auth", -2, auth)
-        .flags(
-            NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SKIP_MONITOR | SKIP_SLOWLOG | ALLOW_BUSY,
-        )
+        .flags(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY)
         .acl(acl::CONNECTION)
         .doc("connection", "1.0.0", "Authenticates the connection."),
     CommandSpec::new("hello", -1, hello)
-        .flags(
-            NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SKIP_MONITOR | SKIP_SLOWLOG | ALLOW_BUSY,
-        )
+        .flags(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY)
         .acl(acl::CONNECTION)
         .doc("connection", "6.0.0", "Handshakes with the Redis server."),
     CommandSpec::new("reset", 1, reset)

@@ -103,6 +103,10 @@ fn debug(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
             Reply::Ok
         }
         ("htstats", 3 | 4) => htstats(ctx.srv, &a[2]),
+        ("config-rewrite-force-all", 2) => match ctx.srv.config.rewrite_force_all() {
+            Ok(()) => Reply::Ok,
+            Err(e) => Reply::err(e),
+        },
         _ => args::subcommand_error(&a[1], "DEBUG"),
     }
 }

@@ -23,7 +23,8 @@ pub static COMMANDS: &[CommandSpec] = &[
             "Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.",
         ),
     CommandSpec::new("pfcount", -2, pfcount)
-        .flags(READONLY)
+        // It may write the cached cardinality back: CLIENT PAUSE WRITE holds it, as in Redis.
+        .flags(READONLY | MAY_REPLICATE)
         .acl(acl::HYPERLOGLOG)
         .keys(1, -1, 1)
         .doc(

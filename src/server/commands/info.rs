@@ -191,6 +191,9 @@ fn server_section(srv: &Server, out: &mut String) {
         .unwrap_or_default();
     field(out, "config_file", config_file);
     field(out, "io_threads_active", 0);
+    if let Some(ms) = srv.shutdown.remaining_ms(srv.now_ms) {
+        field(out, "shutdown_in_milliseconds", ms);
+    }
 }
 
 /// A stable 16-hex build identifier derived from the version.
@@ -215,12 +218,20 @@ fn clients_section(ctx: &Ctx, out: &mut String) {
             if b.deadline_ms.is_some() {
                 in_timeout += 1;
             }
+        } else if c.paused {
+            blocked += 1;
         }
         max_in = max_in.max(c.qbuf);
         max_out = max_out.max(c.omem);
     }
     out.push_str("# Clients\r\n");
-    field(out, "connected_clients", srv.clients.len());
+    // Replica links are not counted, as in Redis (`connected_slaves` has them).
+    let replicas = srv.repl.replicas.len();
+    field(
+        out,
+        "connected_clients",
+        srv.clients.len().saturating_sub(replicas),
+    );
     field(out, "cluster_connections", 0);
     field(out, "maxclients", srv.config.maxclients);
     field(out, "client_recent_max_input_buffer", max_in);
@@ -420,8 +431,13 @@ fn persistence_section(srv: &Server, out: &mut String) {
     let now_secs = srv.now_ms / 1000;
     let loading = rdb.loading.as_ref();
     out.push_str("# Persistence\r\n");
-    field(out, "loading", u8::from(loading.is_some()));
-    field(out, "async_loading", 0);
+    let async_loading = loading.is_some_and(|l| l.async_loading);
+    field(
+        out,
+        "loading",
+        u8::from(loading.is_some() && !async_loading),
+    );
+    field(out, "async_loading", u8::from(async_loading));
     for (name, value) in [
         ("current_cow_peak", "0"),
         ("current_cow_size", "0"),

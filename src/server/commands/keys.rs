@@ -191,7 +191,8 @@ fn pexpireat(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
 /// TTL-family reply: -2 missing, -1 no TTL, else the value in the unit.
 fn ttl_generic(ctx: &mut Ctx, key: &[u8], f: impl Fn(i64, i64) -> i64) -> Reply {
     let now = ctx.now();
-    match ctx.read(key) {
+    let db = ctx.db();
+    match ctx.srv.lookup_read_notouch(db, key) {
         None => Reply::Int(-2),
         Some(e) if !e.has_expire() => Reply::Int(-1),
         Some(e) => Reply::Int(f(e.expires_at, now)),

@@ -15,14 +15,14 @@ use crate::server::value::NO_EXPIRE;
 /// The persistence command family.
 pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("save", 1, save_cmd)
-        .flags(ADMIN | NOSCRIPT | NO_MULTI)
+        .flags(ADMIN | NOSCRIPT | NO_MULTI | NO_ASYNC_LOADING)
         .doc(
             "server",
             "1.0.0",
             "Synchronously saves the database(s) to disk.",
         ),
     CommandSpec::new("bgsave", -1, bgsave)
-        .flags(ADMIN | NOSCRIPT)
+        .flags(ADMIN | NOSCRIPT | NO_ASYNC_LOADING)
         .doc(
             "server",
             "1.0.0",

@@ -7,11 +7,11 @@ use crate::server::replication::{failover_cmd, info, master, replica};
 /// The replication command family.
 pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("replicaof", 3, replica::replicaof)
-        .flags(ADMIN | NOSCRIPT | STALE)
+        .flags(ADMIN | NOSCRIPT | STALE | NO_ASYNC_LOADING)
         .acl(acl::DANGEROUS)
         .doc("server", "5.0.0", "Configures a server as replica of another, or promotes it to a master."),
     CommandSpec::new("slaveof", 3, replica::replicaof)
-        .flags(ADMIN | NOSCRIPT | STALE)
+        .flags(ADMIN | NOSCRIPT | STALE | NO_ASYNC_LOADING)
         .acl(acl::DANGEROUS)
         .doc("server", "1.0.0", "Sets a Redis server as a replica of another, or promotes it to being a master."),
     CommandSpec::new("replconf", -1, master::replconf)
@@ -19,11 +19,11 @@ pub static COMMANDS: &[CommandSpec] = &[
         .acl(acl::DANGEROUS)
         .doc("server", "3.0.0", "An internal command for configuring the replication stream."),
     CommandSpec::new("psync", -3, master::psync)
-        .flags(ADMIN | NOSCRIPT | NO_MULTI)
+        .flags(ADMIN | NOSCRIPT | NO_MULTI | NO_ASYNC_LOADING)
         .acl(acl::DANGEROUS)
         .doc("server", "2.8.0", "An internal command used in replication."),
     CommandSpec::new("sync", 1, master::sync)
-        .flags(ADMIN | NOSCRIPT | NO_MULTI)
+        .flags(ADMIN | NOSCRIPT | NO_MULTI | NO_ASYNC_LOADING)
         .acl(acl::DANGEROUS)
         .doc("server", "1.0.0", "An internal command used in replication."),
     CommandSpec::new("wait", 3, master::wait)

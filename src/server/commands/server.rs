@@ -5,7 +5,8 @@ use bytes::Bytes;
 use super::args;
 use crate::resp::Reply;
 use crate::server::command::{CommandSpec, acl, flags::*};
-use crate::server::state::{Ctx, ShutdownMode, unix_us};
+use crate::server::shutdown::{self, Outcome, ShutdownFlags};
+use crate::server::state::{Ctx, unix_us};
 
 /// The server command family.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -37,36 +38,41 @@ pub static COMMANDS: &[CommandSpec] = &[
 ];
 
 fn shutdown(ctx: &mut Ctx, a: &[Bytes]) -> Reply {
-    let mut mode = ShutdownMode::Default;
-    let (mut save, mut nosave, mut force, mut now, mut abort) = (false, false, false, false, false);
+    let mut flags = ShutdownFlags::default();
+    let mut abort = false;
     for opt in &a[1..] {
         match args::lower(opt).as_str() {
-            "nosave" => nosave = true,
-            "save" => save = true,
-            "now" => now = true,
-            "force" => force = true,
+            "nosave" => flags.nosave = true,
+            "save" => flags.save = true,
+            "now" => flags.now = true,
+            "force" => flags.force = true,
             "abort" => abort = true,
             _ => return args::syntax_error(),
         }
     }
-    if (abort && (save || nosave || now || force)) || (save && nosave) {
+    if (abort && flags != ShutdownFlags::default()) || (flags.save && flags.nosave) {
         return args::syntax_error();
     }
     if abort {
-        return Reply::err("ERR No shutdown in progress.");
+        return if shutdown::abort(ctx.srv) {
+            Reply::Ok
+        } else {
+            Reply::err("ERR No shutdown in progress.")
+        };
     }
-    if nosave {
-        mode = ShutdownMode::NoSave;
-    } else if save {
-        mode = ShutdownMode::Save;
+    match shutdown::prepare(ctx.srv, flags) {
+        // No reply: the connection closes as the process exits.
+        Outcome::Exit => {
+            ctx.client.close_after_reply = true;
+            Reply::None
+        }
+        // Blocked until the shutdown completes (no reply) or fails (an error).
+        Outcome::Waiting => {
+            shutdown::add_caller(ctx.srv, ctx.client.id());
+            ctx.block(&[], a, 0, Reply::None)
+        }
+        Outcome::Failed => Reply::err("ERR Errors trying to SHUTDOWN. Check logs."),
     }
-    // The final save happens here so a failure can be reported to the caller.
-    if crate::server::persistence::rdb::lifecycle::prepare_shutdown(ctx.srv, mode, force).is_err() {
-        return Reply::err("ERR Errors trying to SHUTDOWN. Check logs.");
-    }
-    ctx.srv.shutdown = Some(ShutdownMode::NoSave);
-    ctx.client.close_after_reply = true;
-    Reply::None
 }
 
 fn time(_ctx: &mut Ctx, _a: &[Bytes]) -> Reply {

@@ -25,7 +25,8 @@ pub static COMMANDS: &[CommandSpec] = &[
             "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.",
         ),
     CommandSpec::new("sort_ro", -2, sort_ro)
-        .flags(READONLY)
+        // Its BY/GET patterns read keys the table cannot name: Redis marks it movablekeys.
+        .flags(READONLY | MOVABLE_KEYS)
         .acl(acl::SET | acl::SORTEDSET | acl::LIST | acl::DANGEROUS)
         .keys(1, 1, 1)
         .doc(

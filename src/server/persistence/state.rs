@@ -15,6 +15,9 @@ pub struct Loading {
     pub total_bytes: u64,
     /// Bytes consumed so far (updated by the loading thread).
     pub loaded_bytes: Arc<AtomicU64>,
+    /// A replica's `repl-diskless-load swapdb` load into a separate dataset while the current
+    /// one keeps being served (INFO `async_loading:1` instead of `loading:1`).
+    pub async_loading: bool,
 }
 
 impl Loading {
@@ -39,7 +42,7 @@ pub struct RdbState {
     pub last_bgsave_try: i64,
     /// Save attempts, foreground and background (`rdb_saves`).
     pub saves: u64,
-    /// Load in progress (start-up).
+    /// Load in progress (start-up, or a replica's full synchronisation).
     pub loading: Option<Loading>,
     /// Keys loaded by the last load.
     pub last_load_keys_loaded: u64,

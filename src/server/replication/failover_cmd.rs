@@ -8,7 +8,6 @@ use bytes::Bytes;
 
 use super::master::ReplicaState;
 use crate::resp::Reply;
-use crate::server::client::Outbound;
 use crate::server::state::{Ctx, Server};
 
 /// Where a coordinated failover is (INFO `master_failover_state`).
@@ -198,7 +197,5 @@ pub fn abort(srv: &mut Server, reason: &str) {
 /// Ends the failover state and wakes the clients held by the write pause.
 pub fn clear(srv: &mut Server) {
     srv.repl.failover = Failover::default();
-    for entry in srv.clients.by_id.values() {
-        let _ = entry.shared.tx.send(Outbound::Send(Reply::None));
-    }
+    srv.wake_held_clients();
 }

@@ -7,6 +7,7 @@
 
 pub mod backlog;
 pub mod failover_cmd;
+pub mod full_sync;
 pub mod gate;
 pub mod handshake;
 pub mod info;
@@ -21,6 +22,8 @@ use std::rc::Rc;
 use indexmap::IndexMap;
 
 use super::client::ClientId;
+use super::persistence::rdb::ReplInfo;
+use super::persistence::rdb::decode::LoadReport;
 use super::state::Server;
 use backlog::Backlog;
 pub use settings::ReplSettings;
@@ -123,6 +126,15 @@ impl Replication {
             .is_some_and(|m| m.state == replica::LinkState::Connected)
     }
 
+    /// CONFIG RESETSTAT: the replication counters INFO reports start over.
+    pub fn reset_stats(&mut self) {
+        self.sync_full = 0;
+        self.sync_partial_ok = 0;
+        self.sync_partial_err = 0;
+        self.net_input_bytes = 0;
+        self.net_output_bytes = 0;
+    }
+
     /// Memory held by the backlog and replicas' pending output, which eviction does not count.
     pub fn buffer_memory(&self) -> usize {
         self.backlog.as_ref().map_or(0, |b| b.memory())
@@ -150,7 +162,7 @@ impl Server {
             } else {
                 ExpirePolicy::Hide
             }
-        } else if self.pause.until_ms > self.now_ms || self.repl.failover.pauses_writes() {
+        } else if self.pause.until_ms > self.now_ms || self.writes_paused_until_done() {
             ExpirePolicy::Hide
         } else {
             ExpirePolicy::Delete
@@ -170,6 +182,65 @@ impl Server {
             b.set_limit(size);
         }
         master::trim_backlog(self);
+    }
+}
+
+/// The replication state to record in an RDB file being saved now (Redis's
+/// `rdbPopulateSaveInfo`): a master that has a backlog, or a replica that has (or had) a link
+/// to its master, records its id, offset and the stream's selected database.
+pub fn save_info(srv: &Server) -> Option<ReplInfo> {
+    let r = &srv.repl;
+    let stream_db = if !r.is_replica() {
+        r.backlog.as_ref()?;
+        // Nothing was written since a full sync: the next write selects its database anyway.
+        usize::try_from(r.seldb).unwrap_or(0)
+    } else if let Some(m) = r.master.as_ref().filter(|m| m.client.is_some()) {
+        m.stream_db
+    } else {
+        r.cached.as_ref()?.db
+    };
+    Some(ReplInfo {
+        stream_db,
+        replid: srv.replid.clone(),
+        offset: r.offset,
+    })
+}
+
+/// Continues the replication history recorded in the RDB file loaded at start-up (Redis's
+/// `loadDataFromDisk`). A replica takes the id and offset as those of a cached master, so its
+/// first PSYNC asks to continue; a master keeps its new id and offers the recorded history as
+/// `replid2`, so its former replicas continue too, after the DELs of the keys that expired
+/// while it was down (which it puts in the backlog as Redis does).
+pub fn restore_from_rdb(srv: &mut Server, report: &LoadReport) {
+    let Some(info) = ReplInfo::from_aux(&report.aux) else {
+        return;
+    };
+    if srv.repl.is_replica() {
+        srv.replid = info.replid.clone();
+        srv.repl.offset = info.offset;
+        srv.repl.cached = Some(replica::Cached {
+            replid: info.replid,
+            offset: info.offset,
+            db: info.stream_db,
+        });
+        return;
+    }
+    srv.replid2 = info.replid;
+    srv.repl.second_offset = info.offset + 1;
+    srv.repl.offset = info.offset;
+    let size = srv.repl.cfg.backlog_size;
+    srv.repl.backlog = Some(Backlog::new(info.offset, size));
+    srv.repl.seldb = -1;
+    srv.repl.no_replicas_since = srv.now_ms / 1000;
+    // As Redis does, they go to the replication stream only.
+    let del = if srv.repl.cfg.lazy_expire {
+        propagate::arg("UNLINK")
+    } else {
+        propagate::arg("DEL")
+    };
+    for (db, key) in &report.expired_keys {
+        let argv = [del.clone(), bytes::Bytes::copy_from_slice(key)];
+        propagate::feed(srv, *db as i64, &argv, propagate::REPL);
     }
 }
 

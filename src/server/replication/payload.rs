@@ -2,17 +2,17 @@
 //! `dbfilename` (disk-based sync) or streamed to the replicas' sockets (diskless sync) on the
 //! master, and the load of a received RDB on the replica.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
-use std::time::Instant;
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use crate::server::connection::SharedServer;
-use crate::server::persistence::rdb::{load, snapshot};
+use crate::server::persistence::rdb::load::{self, Loaded};
+use crate::server::persistence::rdb::snapshot;
 use crate::server::persistence::state::Loading;
 use crate::server::state::{Server, unix_ms};
 
@@ -100,55 +100,110 @@ pub fn disk_done(
     )
 }
 
-/// Loads a received RDB file into the (already emptied) keyspace on a thread, answering
-/// `-LOADING` meanwhile. Keys whose TTL passed are kept: a replica waits for its master's DEL.
-pub async fn load_received(server: &SharedServer, path: &Path) -> Result<u64, String> {
+/// Where a replica reads the RDB image of a full synchronisation from.
+pub enum LoadSource {
+    /// The file the transfer was written to (`repl-diskless-load disabled`).
+    File(PathBuf),
+    /// The image's chunks as they arrive from the master's socket (diskless load); `size` when
+    /// the master announced it (`$<len>`), `None` for the `$EOF:` format.
+    Stream {
+        /// Chunks in order; the channel closes at the end of the image.
+        chunks: mpsc::Receiver<Bytes>,
+        /// Announced length.
+        size: Option<u64>,
+    },
+}
+
+/// A replica's load of a full-synchronisation image running on its own thread. Meanwhile INFO
+/// shows `loading:1` (clients get `-LOADING`), or `async_loading:1` while the current dataset
+/// keeps being served. Dropping it (the link task was stopped) ends the loading state; the
+/// thread then stops at the end of its input and discards what it read.
+pub struct ReplicaLoad {
+    result: tokio::sync::oneshot::Receiver<Result<Loaded, String>>,
+    server: SharedServer,
+    finished: bool,
+}
+
+/// Starts loading `source` into fresh databases on a thread. Keys whose TTL passed are kept:
+/// a replica waits for its master's DEL.
+pub fn start_replica_load(
+    server: &SharedServer,
+    source: LoadSource,
+    async_loading: bool,
+) -> Result<ReplicaLoad, String> {
     let (opts, progress) = {
         let mut srv = server.borrow_mut();
-        let mut opts = load::load_options(&srv);
-        // No key is "already expired" for a replica.
-        opts.now_ms = i64::MIN;
-        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let opts = load::load_options(&srv);
+        let total_bytes = match &source {
+            LoadSource::File(path) => std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+            LoadSource::Stream { size, .. } => size.unwrap_or(0),
+        };
         let progress = Arc::new(AtomicU64::new(0));
         srv.rdb.loading = Some(Loading {
             start_secs: unix_ms() / 1000,
-            total_bytes: size,
+            total_bytes,
             loaded_bytes: progress.clone(),
+            async_loading,
         });
         (opts, progress)
     };
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let file = path.to_path_buf();
-    let started = Instant::now();
     let spawned = std::thread::Builder::new()
         .name("rdb-load".into())
         .spawn(move || {
-            let _ = tx.send(load::load_file(&file, &opts, Some(&progress)));
+            let outcome = match source {
+                LoadSource::File(path) => {
+                    load::load_file(&path, &opts, Some(&progress)).and_then(|l| {
+                        l.ok_or_else(|| format!("{} vanished before loading", path.display()))
+                    })
+                }
+                LoadSource::Stream { chunks, size } => {
+                    load::load_stream(chunks, size, &opts, Some(&progress))
+                }
+            };
+            let _ = tx.send(outcome);
         });
     if let Err(e) = spawned {
         server.borrow_mut().rdb.loading = None;
         return Err(format!("cannot start the loading thread: {e}"));
     }
-    let outcome = rx
-        .await
-        .unwrap_or_else(|_| Err("the loading thread stopped".into()));
-    let mut srv = server.borrow_mut();
-    srv.rdb.loading = None;
-    match outcome {
-        Ok(Some((mut dbs, report))) => {
-            // The loader was told the time is the beginning of time; give keys a fresh clock.
-            let now = unix_ms();
-            let lru = srv.evict.new_value_lru(&srv.config, now);
-            for db in &mut dbs {
-                for e in db.entries.values_mut() {
-                    e.lru = lru;
-                }
-            }
-            load::install(&mut srv, dbs);
-            load::log_loaded(&mut srv, &report, started);
-            Ok(report.keys_loaded)
+    Ok(ReplicaLoad {
+        result: rx,
+        server: server.clone(),
+        finished: false,
+    })
+}
+
+impl ReplicaLoad {
+    /// Waits for the load; ends the loading state and logs what Redis logs after a load. The
+    /// caller installs the databases (no await in between, so nobody sees the gap).
+    pub async fn finish(mut self) -> Result<Loaded, String> {
+        let outcome = (&mut self.result)
+            .await
+            .unwrap_or_else(|_| Err("the loading thread stopped".into()));
+        self.finished = true;
+        let mut srv = self.server.borrow_mut();
+        srv.rdb.loading = None;
+        if let Ok((_, report)) = &outcome {
+            load::log_loaded(&mut srv, report);
         }
-        Ok(None) => Err(format!("{} vanished before loading", path.display())),
-        Err(e) => Err(e),
+        outcome
+    }
+}
+
+impl Drop for ReplicaLoad {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        match self.server.try_borrow_mut() {
+            Ok(mut srv) => srv.rdb.loading = None,
+            Err(_) => {
+                let server = self.server.clone();
+                tokio::task::spawn_local(async move {
+                    server.borrow_mut().rdb.loading = None;
+                });
+            }
+        }
     }
 }

@@ -3,18 +3,16 @@
 //! replicas and backlog, ACKs, timeouts, reconnection) and PSYNC2 history on promotion.
 
 use std::cell::RefCell;
-use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use std::io::Write as _;
 
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
 use super::backlog::Backlog;
-use super::handshake::{self, BulkHeader, MasterConn, Params, Psync};
+use super::handshake::{self, MasterConn, Params, Psync};
 use super::propagate;
 use crate::resp::{Limits, Reply, RequestParser};
 use crate::server::client::{Client, ClientId, ClientKind, ClientShared, Outbound};
@@ -85,6 +83,9 @@ pub struct MasterLink {
     pub transfer: Option<Transfer>,
     /// REPLCONF GETACK asked for an ACK.
     pub ack_requested: bool,
+    /// Database the master's stream has selected (kept up to date while commands from it run,
+    /// for the `repl-stream-db` of an RDB saved meanwhile).
+    pub stream_db: usize,
 }
 
 /// What a later PSYNC can continue from: the history we share with a previous master (or our
@@ -112,6 +113,7 @@ impl MasterLink {
             down_since: 0,
             transfer: None,
             ack_requested: false,
+            stream_db: 0,
         }
     }
 }
@@ -394,7 +396,9 @@ async fn link_once(server: &SharedServer) -> Result<(), String> {
     let db = match answer {
         Psync::TryLater(_) => return Ok(()),
         Psync::Continue(new_id) => continue_history(&mut server.borrow_mut(), new_id),
-        Psync::Full { replid, offset } => full_sync(server, &mut conn, replid, offset).await?,
+        Psync::Full { replid, offset } => {
+            super::full_sync::run(server, &mut conn, replid, offset).await?
+        }
     };
     stream_loop(server, conn, db).await
 }
@@ -418,164 +422,6 @@ fn continue_history(srv: &mut Server, new_id: Option<String>) -> usize {
         m.read_reploff = srv.repl.offset;
     }
     cached.map_or(0, |c| c.db)
-}
-
-/// Deletes the transfer file when the transfer is abandoned.
-struct TempFile(PathBuf);
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-/// Receives the snapshot into a temporary file, replaces the dataset with it, and adopts the
-/// master's history.
-async fn full_sync(
-    server: &SharedServer,
-    conn: &mut MasterConn,
-    replid: String,
-    offset: i64,
-) -> Result<usize, String> {
-    {
-        let mut srv = server.borrow_mut();
-        srv.repl.cached = None;
-        let now = unix_ms();
-        if let Some(m) = srv.repl.master.as_mut() {
-            m.state = LinkState::Transfer;
-            m.transfer = Some(Transfer {
-                size: -1,
-                read: 0,
-                last_io_ms: now,
-            });
-        }
-    }
-    let header = handshake::read_bulk_header(conn).await?;
-    let tmp = TempFile(PathBuf::from(format!(
-        "temp-{}.{}.rdb",
-        unix_ms() / 1000,
-        std::process::id()
-    )));
-    // Plain buffered writes: they land in the page cache in microseconds, cheaper than a
-    // thread hop per chunk; only the final fsync runs off the event loop.
-    let file = std::fs::File::create(&tmp.0).map_err(|e| {
-        format!("Opening the temp file needed for MASTER <-> REPLICA synchronization: {e}")
-    })?;
-    let mut file = std::io::BufWriter::with_capacity(1 << 20, file);
-    let werr = |e: std::io::Error| {
-        format!(
-            "Write error writing to the DB dump file needed for MASTER <-> REPLICA synchronization: {e}"
-        )
-    };
-    match &header {
-        BulkHeader::Len(len) => {
-            tracing::info!("MASTER <-> REPLICA sync: receiving {len} bytes from master to disk");
-            if let Some(t) = server
-                .borrow_mut()
-                .repl
-                .master
-                .as_mut()
-                .and_then(|m| m.transfer.as_mut())
-            {
-                t.size = *len as i64;
-            }
-            let mut left = *len as usize;
-            while left > 0 {
-                if conn.buf.is_empty() {
-                    conn.fill()
-                        .await
-                        .map_err(|e| format!("I/O error trying to sync with MASTER: {e}"))?;
-                }
-                let n = left.min(conn.buf.len());
-                file.write_all(&conn.buf[..n]).map_err(werr)?;
-                conn.consume(n);
-                left -= n;
-                progress(server, n);
-            }
-        }
-        BulkHeader::Eof(mark) => {
-            tracing::info!(
-                "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk"
-            );
-            loop {
-                if let Some(pos) = memchr::memmem::find(&conn.buf, mark) {
-                    file.write_all(&conn.buf[..pos]).map_err(werr)?;
-                    progress(server, pos);
-                    conn.consume(pos + mark.len());
-                    break;
-                }
-                // Keep a mark's length back: it may be split across reads.
-                let keep = mark.len().min(conn.buf.len());
-                let n = conn.buf.len() - keep;
-                if n > 0 {
-                    file.write_all(&conn.buf[..n]).map_err(werr)?;
-                    conn.consume(n);
-                    progress(server, n);
-                }
-                conn.fill()
-                    .await
-                    .map_err(|e| format!("I/O error trying to sync with MASTER: {e}"))?;
-            }
-        }
-    }
-    let file = file.into_inner().map_err(|e| werr(e.into_error()))?;
-    tokio::task::spawn_blocking(move || file.sync_all())
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(werr)?;
-    // Replace the dataset.
-    let target = {
-        let mut srv = server.borrow_mut();
-        // Our replicas and backlog belonged to the previous history.
-        super::master::disconnect_replicas(&mut srv);
-        srv.repl.backlog = None;
-        if srv.rdb.bgsave.is_some() {
-            crate::server::persistence::rdb::snapshot::abort(&mut srv);
-        }
-        tracing::info!("MASTER <-> REPLICA sync: Flushing old data");
-        srv.signal_flushed(None);
-        for i in 0..srv.dbs.len() {
-            let old = std::mem::take(&mut srv.dbs[i]);
-            crate::server::commands::keys::drop_in_background(old);
-        }
-        PathBuf::from(&srv.config.dbfilename)
-    };
-    std::fs::rename(&tmp.0, &target).map_err(|e| {
-        format!("Failed trying to rename the temp DB into {} in MASTER <-> REPLICA synchronization: {e}", target.display())
-    })?;
-    tracing::info!("MASTER <-> REPLICA sync: Loading DB in memory");
-    let loaded = super::payload::load_received(server, &target).await;
-    let mut srv = server.borrow_mut();
-    if srv.config.save_points.is_empty() {
-        let _ = std::fs::remove_file(&target);
-    }
-    if let Err(e) = loaded {
-        return Err(format!(
-            "Failed trying to load the MASTER synchronization DB from disk: {e}"
-        ));
-    }
-    srv.replid = replid;
-    srv.replid2 = "0".repeat(40);
-    srv.repl.second_offset = -1;
-    srv.repl.offset = offset;
-    let size = srv.repl.cfg.backlog_size;
-    srv.repl.backlog = Some(Backlog::new(offset, size));
-    if let Some(m) = srv.repl.master.as_mut() {
-        m.read_reploff = offset;
-        m.transfer = None;
-    }
-    tracing::info!("MASTER <-> REPLICA sync: Finished with success");
-    Ok(0)
-}
-
-fn progress(server: &SharedServer, n: usize) {
-    let mut srv = server.borrow_mut();
-    srv.repl.net_input_bytes += n as u64;
-    srv.stats.net_input_bytes += n as u64;
-    if let Some(t) = srv.repl.master.as_mut().and_then(|m| m.transfer.as_mut()) {
-        t.read += n as i64;
-        t.last_io_ms = unix_ms();
-    }
 }
 
 /// Applies the master's stream until the link breaks.
@@ -626,6 +472,7 @@ async fn stream_loop(server: &SharedServer, conn: MasterConn, db: usize) -> Resu
         let now = unix_ms();
         if let Some(m) = srv.repl.master.as_mut() {
             m.client = Some(id);
+            m.stream_db = db;
             m.state = LinkState::Connected;
             m.down_since = 0;
             m.last_io_ms = now;
@@ -741,6 +588,9 @@ fn apply(
             Ok(Some(args)) => {
                 if !args.is_empty() {
                     execute(&mut srv, &mut c, args);
+                    if let Some(m) = srv.repl.master.as_mut() {
+                        m.stream_db = c.db;
+                    }
                 }
                 if c.multi.is_none() {
                     let applied = raw.len() - inbuf.len();

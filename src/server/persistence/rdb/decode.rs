@@ -19,6 +19,8 @@ pub type RdbResult<T> = Result<T, RdbError>;
 
 /// Cap on capacity reserved from a length read in the input, before the data proves it.
 const MAX_PREALLOC: usize = 1 << 16;
+/// Cap on a string buffer or key table reserved up front from a stream of unknown length.
+const MAX_STREAM_PREALLOC: u64 = 1 << 24;
 
 /// A byte source with position tracking, bounds checks and an optional running checksum.
 pub struct Reader<R: Read> {
@@ -38,6 +40,28 @@ impl<R: Read> Reader<R> {
             size,
             crc: checksum.then(Crc64::default),
         }
+    }
+
+    /// Wraps a stream whose length is not known in advance (a diskless full sync): it ends
+    /// where `inner` does, and lengths read from it are not trusted to size buffers.
+    pub fn streaming(inner: R, checksum: bool) -> Self {
+        Self::new(inner, u64::MAX, checksum)
+    }
+
+    /// Capacity that may be reserved up front for `n` announced items of `min_bytes` each: all
+    /// of them when the input is known to hold them, a bounded share of a stream otherwise.
+    fn prealloc(&self, n: u64, min_bytes: u64) -> usize {
+        let bound = if self.size == u64::MAX {
+            MAX_STREAM_PREALLOC
+        } else {
+            self.remaining() / min_bytes.max(1)
+        };
+        n.min(bound) as usize
+    }
+
+    /// The wrapped source (to check what follows the RDB image).
+    pub fn inner_mut(&mut self) -> &mut R {
+        &mut self.inner
     }
 
     /// Bytes consumed so far.
@@ -94,7 +118,7 @@ impl<R: Read> Reader<R> {
                 self.remaining()
             )));
         }
-        let mut v = Vec::with_capacity(n as usize);
+        let mut v = Vec::with_capacity(self.prealloc(n, 1));
         let got = (&mut self.inner)
             .take(n)
             .read_to_end(&mut v)
@@ -408,14 +432,28 @@ pub fn read_value<R: Read>(r: &mut Reader<R>, t: u8, key: &[u8]) -> RdbResult<Op
 pub struct LoadOptions {
     /// Number of databases configured (a bigger SELECTDB index is an error).
     pub databases: usize,
-    /// Load time, Unix ms: keys already expired are skipped (as a master does).
+    /// Load time, Unix ms: what "already expired" means.
     pub now_ms: i64,
+    /// What happens to keys whose TTL passed before `now_ms`.
+    pub expired: ExpiredKeys,
     /// Verify the CRC-64 trailer (`rdbchecksum`).
     pub verify_checksum: bool,
     /// Turns loaded idle time / LFU counter into the `lru` field.
     pub lru: LruSetter,
     /// Testing aid (`key-load-delay`): microseconds slept after each key.
     pub key_delay_us: i64,
+}
+
+/// What a load does with keys that are already expired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpiredKeys {
+    /// Skip them (a master; DEBUG RELOAD).
+    Skip,
+    /// Skip them and list them in the report, so a restarted master can put their DELs in its
+    /// replication backlog as Redis does.
+    SkipAndReport,
+    /// Load them: a replica waits for its master's DEL.
+    Keep,
 }
 
 /// How the `lru` field of loaded keys is set.
@@ -461,6 +499,8 @@ pub struct LoadReport {
     pub empty_keys_skipped: u64,
     /// Whether the file had a checksum that was verified.
     pub checksum_verified: bool,
+    /// (database, key) of the expired keys skipped, with [`ExpiredKeys::SkipAndReport`].
+    pub expired_keys: Vec<(usize, Vec<u8>)>,
 }
 
 /// Loads a whole RDB stream into `dbs` (which should be empty). `progress` is called now and
@@ -539,8 +579,7 @@ pub fn load<R: Read>(
                 let _expires = r.length()?;
                 let d = &mut dbs[db];
                 if d.entries.is_empty() {
-                    d.entries
-                        .reserve((size as usize).min(r.remaining() as usize / 3));
+                    d.entries.reserve(r.prealloc(size, 3));
                 }
                 continue;
             }
@@ -581,8 +620,11 @@ pub fn load<R: Read>(
             }
             continue;
         };
-        if exp != NO_EXPIRE && exp < opts.now_ms {
+        if exp != NO_EXPIRE && exp < opts.now_ms && opts.expired != ExpiredKeys::Keep {
             report.keys_expired += 1;
+            if opts.expired == ExpiredKeys::SkipAndReport {
+                report.expired_keys.push((db, key));
+            }
             continue;
         }
         let lru = opts.lru.value(opts.now_ms, id, fr);
@@ -614,7 +656,7 @@ pub fn load<R: Read>(
             report.checksum_verified = true;
         }
     }
-    if r.remaining() > 0 {
+    if r.size != u64::MAX && r.remaining() > 0 {
         tracing::warn!(
             bytes = r.remaining(),
             "ignoring data after the end of the RDB file"

@@ -388,13 +388,24 @@ pub fn write_aux(out: &mut Vec<u8>, name: &str, value: &[u8]) {
     write_plain_string(out, value);
 }
 
-/// The file header: magic, version, and the aux fields Redis 7.0 writes.
-pub fn write_header(out: &mut Vec<u8>, ctime_secs: i64, used_mem: u64) {
+/// The file header: magic, version, and the aux fields Redis 7.0 writes (the replication ones
+/// when the node takes part in replication).
+pub fn write_header(
+    out: &mut Vec<u8>,
+    ctime_secs: i64,
+    used_mem: u64,
+    repl: Option<&super::ReplInfo>,
+) {
     out.extend_from_slice(format!("REDIS{:04}", super::RDB_VERSION).as_bytes());
     write_aux(out, "redis-ver", super::REDIS_VER.as_bytes());
     write_aux(out, "redis-bits", b"64");
     write_aux(out, "ctime", ctime_secs.to_string().as_bytes());
     write_aux(out, "used-mem", used_mem.to_string().as_bytes());
+    if let Some(r) = repl {
+        write_aux(out, "repl-stream-db", r.stream_db.to_string().as_bytes());
+        write_aux(out, "repl-id", r.replid.as_bytes());
+        write_aux(out, "repl-offset", r.offset.to_string().as_bytes());
+    }
     write_aux(out, "aof-base", b"0");
 }
 

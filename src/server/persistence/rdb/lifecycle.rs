@@ -2,41 +2,28 @@
 //! DEBUG RELOAD (save, flush, load back).
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use super::{load, save, snapshot};
-use crate::server::state::{Server, ShutdownMode};
+use crate::server::shutdown::ShutdownFlags;
+use crate::server::state::Server;
 
 /// The final save failed: the server must keep running.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SaveFailed;
 
-/// Saves before exiting when asked (SAVE) or when save points are configured (default),
-/// stopping a background save first. An error means the server must not exit (unless `force`).
-pub fn prepare_shutdown(
-    srv: &mut Server,
-    mode: ShutdownMode,
-    force: bool,
-) -> Result<(), SaveFailed> {
-    // A sentinel keeps its state in sentinel.conf and never writes a dump file.
-    let mode = if srv.rdb.loading.is_some() || srv.sentinel.is_some() {
-        ShutdownMode::NoSave
-    } else {
-        mode
-    };
+/// The RDB part of completing a shutdown: stops a background save, then saves when asked
+/// (SAVE) or when save points are configured (unless NOSAVE). An error means the server must
+/// not exit (unless FORCE, which only logs it).
+pub fn final_save(srv: &mut Server, flags: ShutdownFlags) -> Result<(), SaveFailed> {
     if srv.rdb.bgsave.is_some() {
         tracing::warn!("There is a child saving an .rdb. Killing it!");
         snapshot::abort(srv);
     }
-    let save = match mode {
-        ShutdownMode::Save => true,
-        ShutdownMode::NoSave => false,
-        ShutdownMode::Default => !srv.config.save_points.is_empty(),
-    };
+    let save = flags.save || (!srv.config.save_points.is_empty() && !flags.nosave);
     if save {
         tracing::info!("Saving the final RDB snapshot before exiting.");
         if save::save_sync(srv).is_err() {
-            if force {
+            if flags.force {
                 tracing::warn!("Error trying to save the DB. Exit anyway.");
             } else {
                 tracing::warn!("Error trying to save the DB, can't exit.");
@@ -59,7 +46,6 @@ pub fn debug_reload(
     if save_first && save::save_sync(srv).is_err() {
         return Err("ERR".into());
     }
-    let started = Instant::now();
     let opts = load::load_options(srv);
     let path = PathBuf::from(&srv.config.dbfilename);
     let loaded = match load::load_file(&path, &opts, None) {
@@ -97,7 +83,7 @@ pub fn debug_reload(
             }
         }
     }
-    load::log_loaded(srv, &report, started);
+    load::log_loaded(srv, &report);
     tracing::warn!("DB reloaded by DEBUG RELOAD");
     Ok(())
 }

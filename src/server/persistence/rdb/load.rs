@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use super::decode::{self, LoadOptions, LoadReport, LruSetter, Reader};
+use super::decode::{self, ExpiredKeys, LoadOptions, LoadReport, LruSetter, Reader};
 use crate::config::MaxmemoryPolicy;
 use crate::server::db::Db;
 use crate::server::persistence::state::Loading;
@@ -25,9 +25,17 @@ pub fn load_options(srv: &Server) -> LoadOptions {
         MaxmemoryPolicy::AllKeysLfu | MaxmemoryPolicy::VolatileLfu => LruSetter::Lfu,
         _ => LruSetter::Lru,
     };
+    // As in Redis, only a master drops keys that are already expired: a replica waits for its
+    // master's DEL.
+    let expired = if srv.repl.is_replica() {
+        ExpiredKeys::Keep
+    } else {
+        ExpiredKeys::Skip
+    };
     LoadOptions {
         databases: srv.dbs.len(),
         now_ms: unix_ms(),
+        expired,
         verify_checksum: srv.config.rdbchecksum,
         lru,
         key_delay_us: srv.config.key_load_delay,
@@ -71,8 +79,61 @@ pub fn load_file(
     Ok(Some((dbs, report)))
 }
 
+/// Reads an RDB image arriving in chunks (a replica's diskless load), on the calling thread,
+/// blocking on the channel for more data. The image must be exactly what arrives: the sender
+/// closes the channel at its end, and data left after the image's checksum is an error.
+pub fn load_stream(
+    chunks: tokio::sync::mpsc::Receiver<bytes::Bytes>,
+    size: Option<u64>,
+    opts: &LoadOptions,
+    progress: Option<&AtomicU64>,
+) -> Result<Loaded, String> {
+    let mut source = ChunkReader {
+        chunks,
+        current: bytes::Bytes::new(),
+    };
+    let mut reader = match size {
+        Some(n) => Reader::new(&mut source, n, true),
+        None => Reader::streaming(&mut source, true),
+    };
+    let mut dbs: Vec<Db> = (0..opts.databases.max(1)).map(|_| Db::default()).collect();
+    let report = decode::load(&mut reader, opts, &mut dbs, |pos, _| {
+        if let Some(p) = progress {
+            p.store(pos, Ordering::Relaxed);
+        }
+    })
+    .map_err(|e| format!("{} at offset {} of the stream", e.msg, e.offset))?;
+    let mut probe = [0u8; 1];
+    match std::io::Read::read(reader.inner_mut(), &mut probe) {
+        Ok(0) => Ok((dbs, report)),
+        Ok(_) => Err("Replication stream EOF marker is broken".into()),
+        Err(e) => Err(format!("read error: {e}")),
+    }
+}
+
+/// `Read` over the chunks of a channel; the end of the channel is the end of the input.
+struct ChunkReader {
+    chunks: tokio::sync::mpsc::Receiver<bytes::Bytes>,
+    current: bytes::Bytes,
+}
+
+impl std::io::Read for ChunkReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.chunks.blocking_recv() {
+                Some(chunk) => self.current = chunk,
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current[..n]);
+        bytes::Buf::advance(&mut self.current, n);
+        Ok(n)
+    }
+}
+
 /// Logs what Redis logs after a load, and records the counts for INFO.
-pub fn log_loaded(srv: &mut Server, report: &LoadReport, started: Instant) {
+pub fn log_loaded(srv: &mut Server, report: &LoadReport) {
     let aux = |name: &str| {
         report
             .aux
@@ -97,10 +158,6 @@ pub fn log_loaded(srv: &mut Server, report: &LoadReport, started: Instant) {
         report.keys_loaded,
         report.keys_expired
     );
-    tracing::info!(
-        "DB loaded from disk: {:.3} seconds",
-        started.elapsed().as_secs_f64()
-    );
     srv.rdb.last_load_keys_loaded = report.keys_loaded;
     srv.rdb.last_load_keys_expired = report.keys_expired;
 }
@@ -118,12 +175,17 @@ pub struct PendingLoad {
 pub fn start_startup_load(srv: &mut Server) -> Option<PendingLoad> {
     let path = PathBuf::from(&srv.config.dbfilename);
     let size = std::fs::metadata(&path).ok()?.len();
-    let opts = load_options(srv);
+    let mut opts = load_options(srv);
+    if opts.expired == ExpiredKeys::Skip {
+        // A restarted master feeds their DELs to its backlog if it continues a history.
+        opts.expired = ExpiredKeys::SkipAndReport;
+    }
     let progress = Arc::new(AtomicU64::new(0));
     srv.rdb.loading = Some(Loading {
         start_secs: unix_ms() / 1000,
         total_bytes: size,
         loaded_bytes: progress.clone(),
+        async_loading: false,
     });
     let (tx, rx) = tokio::sync::oneshot::channel();
     let spawned = std::thread::Builder::new()
@@ -142,7 +204,8 @@ pub fn start_startup_load(srv: &mut Server) -> Option<PendingLoad> {
     })
 }
 
-/// Installs the databases of a finished start-up load. An error means the server must exit.
+/// Installs the databases of a finished start-up load and continues the replication history
+/// the file recorded. An error means the server must exit.
 pub fn finish_startup_load(
     srv: &mut Server,
     outcome: Result<Option<Loaded>, String>,
@@ -152,7 +215,12 @@ pub fn finish_startup_load(
     match outcome {
         Ok(Some((dbs, report))) => {
             install(srv, dbs);
-            log_loaded(srv, &report, started);
+            log_loaded(srv, &report);
+            tracing::info!(
+                "DB loaded from disk: {:.3} seconds",
+                started.elapsed().as_secs_f64()
+            );
+            crate::server::replication::restore_from_rdb(srv, &report);
             Ok(())
         }
         Ok(None) => Ok(()),

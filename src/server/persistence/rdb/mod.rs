@@ -117,6 +117,47 @@ pub mod container {
     pub const PACKED: u64 = 2;
 }
 
+/// The replication state an RDB file records (aux fields `repl-stream-db`, `repl-id`,
+/// `repl-offset`, Redis's `rdbSaveInfo`): a node restarted from the file can continue its
+/// replication history with a partial resynchronisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplInfo {
+    /// Database the replication stream had selected.
+    pub stream_db: usize,
+    /// Replication id of the history the dataset belongs to.
+    pub replid: String,
+    /// Offset in that history the dataset corresponds to.
+    pub offset: i64,
+}
+
+impl ReplInfo {
+    /// Reads the fields from a loaded file's aux fields; `None` unless all three are present
+    /// and valid (older Redis versions could write a stream db of -1).
+    pub fn from_aux(aux: &[(String, Vec<u8>)]) -> Option<ReplInfo> {
+        let get = |name: &str| {
+            aux.iter()
+                .rev()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_slice())
+        };
+        let int = |name: &str| get(name).and_then(crate::util::num::parse_i64);
+        let stream_db = usize::try_from(int("repl-stream-db")?).ok()?;
+        let replid = get("repl-id")?;
+        if replid.len() != 40 {
+            return None;
+        }
+        let offset = int("repl-offset")?;
+        if offset < 0 {
+            return None;
+        }
+        Some(ReplInfo {
+            stream_db,
+            replid: String::from_utf8_lossy(replid).into_owned(),
+            offset,
+        })
+    }
+}
+
 /// Why an RDB stream or DUMP payload could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RdbError {

@@ -151,7 +151,13 @@ pub fn serialize_dataset(
     let now = opts.now_ms;
     let mut enc = Encoder::new(opts);
     let mut buf = Vec::with_capacity(1 << 20);
-    encode::write_header(&mut buf, now / 1000, srv.used_memory() as u64);
+    let repl = crate::server::replication::save_info(srv);
+    encode::write_header(
+        &mut buf,
+        now / 1000,
+        srv.used_memory() as u64,
+        repl.as_ref(),
+    );
     let delay = srv.config.rdb_key_save_delay;
     for (i, db) in srv.dbs.iter().enumerate() {
         if db.is_empty() {
@@ -218,11 +224,19 @@ pub fn writes_denied(srv: &Server) -> bool {
 }
 
 /// The error a command gets from the persistence layer before running: `-LOADING` while the
-/// dataset loads (commands without the `loading` flag), `-MISCONF` for writes and PING after a
+/// dataset loads (commands without the `loading` flag; during an async load, those with
+/// `no_async_loading`), `-MISCONF` for writes and PING after a
 /// failed background save.
 pub fn refusal(srv: &Server, client: &Client, spec: &CommandSpec) -> Option<Reply> {
-    if srv.rdb.loading.is_some() && !spec.has(flags::LOADING) {
-        return Some(Reply::err(super::load::LOADING_ERROR));
+    if let Some(l) = &srv.rdb.loading {
+        let refused = if l.async_loading {
+            spec.has(flags::NO_ASYNC_LOADING)
+        } else {
+            !spec.has(flags::LOADING)
+        };
+        if refused {
+            return Some(Reply::err(super::load::LOADING_ERROR));
+        }
     }
     if !writes_denied(srv) {
         return None;

@@ -241,7 +241,13 @@ pub fn start_to(srv: &mut Server, target: Target) -> Result<(), StartError> {
         )));
     }
     let mut stream = Vec::with_capacity(CHUNK + CHUNK / 4);
-    encode::write_header(&mut stream, now / 1000, srv.used_memory() as u64);
+    let repl = crate::server::replication::save_info(srv);
+    encode::write_header(
+        &mut stream,
+        now / 1000,
+        srv.used_memory() as u64,
+        repl.as_ref(),
+    );
     let (tx, rx) = sync_channel::<Msg>(QUEUE);
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
     // Absolute paths: CONFIG SET dir during the save must not redirect it (a forked child
@@ -781,7 +787,7 @@ mod tests {
                 }
             }
             let mut file = Vec::new();
-            encode::write_header(&mut file, 0, 0);
+            encode::write_header(&mut file, 0, 0, None);
             let mut enc = Encoder::new(SaveOptions::default());
             let mut tmp = Vec::new();
             encode::materialize(&b.stream, &b.spans, &mut enc, &mut tmp, |p| {
@@ -796,6 +802,7 @@ mod tests {
             let opts = LoadOptions {
                 databases: 1,
                 now_ms: 0,
+                expired: decode::ExpiredKeys::Skip,
                 verify_checksum: true,
                 lru: LruSetter::Lru,
                 key_delay_us: 0,

@@ -141,7 +141,7 @@ type DbKeys<'a> = Vec<(&'a str, Value, i64)>;
 
 fn file_with(dbs: &[(usize, DbKeys<'_>)], compress: bool, checksum: bool) -> Vec<u8> {
     let mut out = Vec::new();
-    encode::write_header(&mut out, 1_700_000_000, 12345);
+    encode::write_header(&mut out, 1_700_000_000, 12345, None);
     let mut enc = Encoder::new(opts(compress));
     for (id, keys) in dbs {
         let expires = keys.iter().filter(|k| k.2 != NO_EXPIRE).count();
@@ -165,6 +165,7 @@ fn load_opts() -> LoadOptions {
     LoadOptions {
         databases: 16,
         now_ms: 1_700_000_000_000,
+        expired: decode::ExpiredKeys::Skip,
         verify_checksum: true,
         lru: LruSetter::Lru,
         key_delay_us: 0,
@@ -476,4 +477,147 @@ fn restore_payload_checks() {
         decode::restore_payload(&body).err(),
         Some("ERR Bad data format")
     );
+}
+
+#[test]
+fn replication_fields_round_trip_and_need_all_three() {
+    let info = super::ReplInfo {
+        stream_db: 3,
+        replid: "a".repeat(40),
+        offset: 12345,
+    };
+    let mut out = Vec::new();
+    encode::write_header(&mut out, 1_700_000_000, 1, Some(&info));
+    out.push(super::opcode::EOF);
+    out.extend_from_slice(&[0; 8]);
+    let (_, rep) = load(&out).unwrap();
+    let names: Vec<&str> = rep.aux.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "redis-ver",
+            "redis-bits",
+            "ctime",
+            "used-mem",
+            "repl-stream-db",
+            "repl-id",
+            "repl-offset",
+            "aof-base"
+        ]
+    );
+    assert_eq!(super::ReplInfo::from_aux(&rep.aux), Some(info));
+    let aux = |db: &str, id: &str, off: &str| {
+        vec![
+            ("repl-stream-db".to_string(), db.as_bytes().to_vec()),
+            ("repl-id".to_string(), id.as_bytes().to_vec()),
+            ("repl-offset".to_string(), off.as_bytes().to_vec()),
+        ]
+    };
+    let id = "b".repeat(40);
+    assert!(super::ReplInfo::from_aux(&aux("0", &id, "0")).is_some());
+    assert!(super::ReplInfo::from_aux(&aux("-1", &id, "10")).is_none());
+    assert!(super::ReplInfo::from_aux(&aux("0", &id, "-1")).is_none());
+    assert!(super::ReplInfo::from_aux(&aux("0", "short", "10")).is_none());
+    assert!(super::ReplInfo::from_aux(&aux("0", &id, "x")[..2]).is_none());
+}
+
+#[test]
+fn expired_keys_are_skipped_reported_or_kept() {
+    let past = 1_600_000_000_000;
+    let data = file_with(
+        &[(
+            2,
+            vec![
+                ("gone", Value::Str(b"x".to_vec()), past),
+                ("here", Value::Str(b"y".to_vec()), NO_EXPIRE),
+            ],
+        )],
+        false,
+        true,
+    );
+    for policy in [
+        decode::ExpiredKeys::Skip,
+        decode::ExpiredKeys::SkipAndReport,
+        decode::ExpiredKeys::Keep,
+    ] {
+        let mut dbs: Vec<Db> = (0..16).map(|_| Db::default()).collect();
+        let mut r = Reader::new(&data[..], data.len() as u64, true);
+        let opts = LoadOptions {
+            expired: policy,
+            ..load_opts()
+        };
+        let rep = decode::load(&mut r, &opts, &mut dbs, |_, _| {}).unwrap();
+        let kept = policy == decode::ExpiredKeys::Keep;
+        assert_eq!(dbs[2].entries.contains_key(&b"gone"[..]), kept);
+        assert_eq!(rep.keys_expired, u64::from(!kept));
+        let reported: Vec<(usize, Vec<u8>)> = if policy == decode::ExpiredKeys::SkipAndReport {
+            vec![(2, b"gone".to_vec())]
+        } else {
+            Vec::new()
+        };
+        assert_eq!(rep.expired_keys, reported);
+    }
+}
+
+/// Feeds `data` in chunks of `chunk` bytes to `load_stream` on a thread.
+fn load_streamed(
+    data: &[u8],
+    chunk: usize,
+    size: Option<u64>,
+) -> Result<super::load::Loaded, String> {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let loader = std::thread::spawn(move || super::load::load_stream(rx, size, &load_opts(), None));
+    for part in data.chunks(chunk.max(1)) {
+        if tx.blocking_send(Bytes::copy_from_slice(part)).is_err() {
+            break;
+        }
+    }
+    drop(tx);
+    loader.join().unwrap()
+}
+
+#[test]
+fn streamed_images_load_like_files_and_must_end_with_the_image() {
+    let keys: DbKeys<'_> = samples()
+        .into_iter()
+        .map(|(k, v)| (k, v, NO_EXPIRE))
+        .collect();
+    let data = file_with(&[(0, keys.clone()), (7, keys)], true, true);
+    let (file_dbs, _) = load(&data).unwrap();
+    for chunk in [1, 7, 4096, data.len()] {
+        for size in [None, Some(data.len() as u64)] {
+            let (dbs, rep) = load_streamed(&data, chunk, size).unwrap();
+            assert!(rep.checksum_verified);
+            for i in [0, 7] {
+                assert_eq!(dbs[i].len(), file_dbs[i].len());
+                for (k, e) in file_dbs[i].entries.iter() {
+                    let got = dbs[i].entries.get(k).expect("key");
+                    assert_eq!(value_digest(&got.value), value_digest(&e.value));
+                }
+            }
+        }
+    }
+    let mut junk = data.clone();
+    junk.extend_from_slice(b"junk");
+    assert_eq!(
+        load_streamed(&junk, 100, None).unwrap_err(),
+        "Replication stream EOF marker is broken"
+    );
+    let short = &data[..data.len() - 20];
+    let err = load_streamed(short, 100, None).unwrap_err();
+    assert!(err.contains("of the stream"), "{err}");
+    // A huge announced length in a stream does not make the loader reserve it.
+    let mut bad = Vec::new();
+    encode::write_header(&mut bad, 0, 0, None);
+    bad.push(super::opcode::RESIZEDB);
+    bad.extend_from_slice(&[0x81]);
+    bad.extend_from_slice(&(1u64 << 60).to_be_bytes());
+    bad.push(0);
+    bad.push(types::STRING);
+    bad.push(1);
+    bad.push(b'k');
+    bad.extend_from_slice(&[0x81]);
+    bad.extend_from_slice(&(1u64 << 60).to_be_bytes());
+    let err = load_streamed(&bad, 1000, None).unwrap_err();
+    assert!(err.contains("of the stream"), "{err}");
 }
