@@ -486,6 +486,11 @@ fn loading_progress_and_loading_error() {
         q_err(&mut c, &["GET", "k"]),
         "LOADING Redis is loading the dataset in memory"
     );
+    // PING too: a sentinel sees a rebooting master as loading, not as available.
+    assert_eq!(
+        q_err(&mut c, &["PING"]),
+        "LOADING Redis is loading the dataset in memory"
+    );
     // Some configs may change while loading, `dir` may not (Redis's DENY_LOADING_CONFIG).
     let _: () = q(&mut c, &["CONFIG", "SET", "loglevel", "debug"]);
     assert_eq!(

@@ -103,7 +103,38 @@ fn auth_user_with_acl_and_sentinel_acl_users(nodes: Flavor) {
     );
 }
 
+fn master_refusing_the_pubsub_link_shows_disconnected_until_auth_pass_is_set(nodes: Flavor) {
+    // The master wants a password the sentinel does not have: its SUBSCRIBE gets -NOAUTH, so
+    // the pub/sub connection is closed (and retried), as with Redis (tests/sentinel
+    // 03-runtime-reconf).
+    let master = data_node(nodes, &["--requirepass", "pw"]);
+    // Default down-after (30 s) and a quorum one sentinel cannot reach: no SDOWN/failover
+    // side effects.
+    let body = format!("sentinel monitor {MASTER} 127.0.0.1 {} 2\n", master.port);
+    let s = [sentinel(Flavor::Vigil, free_port(), &body)];
+    // No hellos can flow, so a silent pub/sub link would be closed after 3 publish periods
+    // anyway: make that too late to matter here.
+    assert_eq!(
+        s[0].cli(&["SENTINEL", "DEBUG", "publish-period", "600000"]),
+        "OK"
+    );
+    let flags =
+        |s: &Proc| field(&s.cli(&["SENTINEL", "MASTER", MASTER]), "flags").unwrap_or_default();
+    wait_for(LONG, "master flagged disconnected", || {
+        flags(&s[0]).contains("disconnected").then_some(())
+    });
+    assert_eq!(
+        s[0].cli(&["SENTINEL", "SET", MASTER, "auth-pass", "pw"]),
+        "OK"
+    );
+    wait_for(LONG, "master connected with the password", || {
+        (flags(&s[0]) == "master").then_some(())
+    });
+    assert_quiet_stderr(&s[0]);
+}
+
 data_node_tests!(
     auth_pass_with_requirepass_and_protected_sentinels,
     auth_user_with_acl_and_sentinel_acl_users,
+    master_refusing_the_pubsub_link_shows_disconnected_until_auth_pass_is_set,
 );

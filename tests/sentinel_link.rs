@@ -80,7 +80,10 @@ fn command_link_handshake_and_ordered_replies() {
         s.renames = vec![("CLIENT".into(), "CLIENTX".into())];
         let h = link::spawn(s, 3, tx, Duration::from_secs(1));
         match next(&mut rx).await {
-            LinkEventKind::Up { local_ip } => assert_eq!(local_ip, "127.0.0.1"),
+            LinkEventKind::Up { local_ip, peer_ip } => {
+                assert_eq!(local_ip, "127.0.0.1");
+                assert_eq!(peer_ip, "127.0.0.1");
+            }
             other => panic!("expected Up, got {other:?}"),
         }
         assert!(h.send(1, args(&["PING"])));
@@ -219,7 +222,13 @@ fn hostnames_and_ipv6_resolve_at_connect() {
         let mut s = spec(port, LinkKind::Command);
         s.addr.host = "localhost".into();
         let h = link::spawn(s, 1, tx.clone(), Duration::from_secs(1));
-        assert!(matches!(next(&mut rx).await, LinkEventKind::Up { .. }));
+        // The IP the hostname resolved to is reported (what announce-hostnames no shows).
+        match next(&mut rx).await {
+            LinkEventKind::Up { peer_ip, .. } => {
+                assert!(peer_ip == "127.0.0.1" || peer_ip == "::1", "{peer_ip}")
+            }
+            other => panic!("expected Up, got {other:?}"),
+        }
         h.send(1, args(&["PING"]));
         assert!(matches!(
             next(&mut rx).await,
@@ -230,7 +239,10 @@ fn hostnames_and_ipv6_resolve_at_connect() {
             s.addr.host = "::1".into();
             let h6 = link::spawn(s, 2, tx, Duration::from_secs(1));
             match next(&mut rx).await {
-                LinkEventKind::Up { local_ip } => assert_eq!(local_ip, "::1"),
+                LinkEventKind::Up { local_ip, peer_ip } => {
+                    assert_eq!(local_ip, "::1");
+                    assert_eq!(peer_ip, "::1");
+                }
                 other => panic!("expected Up, got {other:?}"),
             }
             h6.send(2, args(&["PING"]));

@@ -869,3 +869,17 @@ sentinel auth-pass mymaster \"a b\"
     assert!(got.contains("# stale state below\n"), "{got}");
     assert_eq!(fs::read_dir(&t.0).unwrap().count(), 1);
 }
+
+#[test]
+fn loading_process_events_interval_bytes_is_accepted() {
+    // tests/sentinel 12-master-reboot sets it before slowing a restart's load down.
+    let mut c = ServerConfig::default();
+    assert_eq!(get1(&c, "loading-process-events-interval-bytes"), "2097152");
+    c.set(&pairs(&[("loading-process-events-interval-bytes", "1024")]))
+        .unwrap();
+    assert_eq!(get1(&c, "loading-process-events-interval-bytes"), "1024");
+    assert_eq!(
+        c.set(&pairs(&[("loading-process-events-interval-bytes", "1000")])),
+        Err("ERR CONFIG SET failed (possibly related to argument 'loading-process-events-interval-bytes') - argument must be between 1024 and 2147483647 inclusive".into())
+    );
+}

@@ -237,6 +237,12 @@ mod tests {
         );
         let sentinel = table.lookup(b"SENTINEL").unwrap();
         assert_eq!(sentinel.subcommands.len(), 21);
+        // COMMAND COUNT / COMMAND LIST of Redis 7.0.15's sentinel: 72 (no CLIENT SETINFO).
+        let listed: usize = table.all.iter().map(|s| 1 + s.subcommands.len()).sum();
+        assert_eq!(listed, 72);
+        let client = table.lookup(b"client").unwrap();
+        assert!(client.subcommand(b"setinfo").is_none());
+        assert!(client.subcommand(b"setname").is_some());
         assert!(table.lookup(b"get").is_none());
         assert!(table.lookup(b"config").is_none());
         // The shared commands are the data node's own specs, not copies.

@@ -45,10 +45,12 @@ pub struct LinkSpec {
 /// What a link reports.
 #[derive(Clone, Debug, PartialEq)]
 pub enum LinkEventKind {
-    /// TCP connection established; our local IP on it.
+    /// TCP connection established; our local IP on it and the peer's.
     Up {
         /// Local address of the socket, as text.
         local_ip: String,
+        /// Address connected to, as text.
+        peer_ip: String,
     },
     /// The link failed or was closed by the peer (never sent after [`LinkHandle`] is dropped).
     Down,
@@ -124,6 +126,9 @@ pub fn encode_command(args: &[Bytes], out: &mut Vec<u8>) {
     }
 }
 
+/// Log label of the handshake's SUBSCRIBE (its failure closes the link).
+const SUBSCRIBE_LABEL: &str = "SUBSCRIBE";
+
 /// Who a reply belongs to.
 #[derive(Debug)]
 enum Pending {
@@ -155,7 +160,7 @@ fn handshake(spec: &LinkSpec) -> Vec<(&'static str, Vec<Bytes>)> {
     ));
     if spec.kind == LinkKind::PubSub {
         cmds.push((
-            "SUBSCRIBE",
+            SUBSCRIBE_LABEL,
             vec![
                 word(&renamed(&spec.renames, "SUBSCRIBE")),
                 word(HELLO_CHANNEL),
@@ -231,13 +236,11 @@ async fn run(
     let _ = stream.set_nodelay(true);
     let local_ip = stream
         .local_addr()
-        .map(|a| match a.ip() {
-            std::net::IpAddr::V6(v6) => v6
-                .to_ipv4_mapped()
-                .map(|v4| v4.to_string())
-                .unwrap_or_else(|| v6.to_string()),
-            ip => ip.to_string(),
-        })
+        .map(|a| ip_text(a.ip()))
+        .unwrap_or_default();
+    let peer_ip = stream
+        .peer_addr()
+        .map(|a| ip_text(a.ip()))
         .unwrap_or_default();
     let (mut rd, mut wr) = stream.into_split();
     let pending: RefCell<VecDeque<Pending>> = RefCell::new(VecDeque::new());
@@ -250,7 +253,7 @@ async fn run(
         report(LinkEventKind::Down);
         return;
     }
-    report(LinkEventKind::Up { local_ip });
+    report(LinkEventKind::Up { local_ip, peer_ip });
 
     let writer = async {
         let mut out = Vec::new();
@@ -302,6 +305,13 @@ async fn run(
                     Some(Pending::Handshake(label)) => {
                         if let Reply::Error(e) = &reply {
                             tracing::warn!(addr = %spec.addr, "{label} failed on link: {e}");
+                            // A pub/sub connection that could not subscribe (-NOAUTH with a
+                            // missing or wrong password, -NOPERM) is useless: close it, as
+                            // Redis's client library does, so the link shows disconnected and
+                            // is retried with the credentials current at that time.
+                            if label == SUBSCRIBE_LABEL {
+                                return;
+                            }
                         }
                     }
                     None => tracing::debug!(addr = %spec.addr, ?reply, "unexpected reply on link"),
@@ -314,6 +324,17 @@ async fn run(
         _ = reader => {}
     }
     report(LinkEventKind::Down);
+}
+
+/// An IP as text, IPv4-mapped IPv6 addresses as plain IPv4.
+fn ip_text(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map(|v4| v4.to_string())
+            .unwrap_or_else(|| v6.to_string()),
+        ip => ip.to_string(),
+    }
 }
 
 /// A pub/sub `message` (RESP2 array or RESP3 push) as (channel, payload).
@@ -368,6 +389,92 @@ mod tests {
         let mut out = Vec::new();
         encode_command(&s(&["PING"]), &mut out);
         assert_eq!(out, b"*1\r\n$4\r\nPING\r\n");
+    }
+
+    /// Runs a link to a scripted peer that answers the handshake with `answer` and then
+    /// publishes one hello; returns the link's reports up to `Down` or the hello.
+    fn reports_with_peer_answer(answer: &'static [u8]) -> Vec<LinkEventKind> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let local = tokio::task::LocalSet::new();
+        local.block_on(&rt, async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let peer = tokio::task::spawn_local(async move {
+                let (mut sock, _) = listener.accept().await.unwrap();
+                let mut buf = [0u8; 1024];
+                let mut seen = Vec::new();
+                // CLIENT SETNAME and SUBSCRIBE arrive in one write, possibly split.
+                while !seen
+                    .windows(HELLO_CHANNEL.len())
+                    .any(|w| w == HELLO_CHANNEL.as_bytes())
+                {
+                    let n = sock.read(&mut buf).await.unwrap();
+                    assert!(n > 0, "link closed before its handshake");
+                    seen.extend_from_slice(&buf[..n]);
+                }
+                sock.write_all(answer).await.unwrap();
+                sock.write_all(
+                    b"*3\r\n$7\r\nmessage\r\n$18\r\n__sentinel__:hello\r\n$5\r\nhello\r\n",
+                )
+                .await
+                .unwrap();
+                // Keep the connection open: only the link may close it.
+                std::future::pending::<()>().await;
+            });
+            let (tx, mut rx) = mpsc::unbounded_channel();
+            let spec = LinkSpec {
+                id: 7,
+                kind: LinkKind::PubSub,
+                addr: Addr {
+                    host: "127.0.0.1".into(),
+                    port,
+                },
+                auth: None,
+                client_name: "sentinel-abcdef12-pubsub".into(),
+                renames: Vec::new(),
+            };
+            let _handle = spawn(spec, 1, tx, Duration::from_secs(5));
+            let mut seen = Vec::new();
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            while let Ok(Some(ev)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+                let done = matches!(
+                    ev.event,
+                    LinkEventKind::Down | LinkEventKind::Message { .. }
+                );
+                seen.push(ev.event);
+                if done {
+                    break;
+                }
+            }
+            peer.abort();
+            seen
+        })
+    }
+
+    #[test]
+    fn pubsub_link_closes_when_subscribe_is_refused() {
+        let noauth = b"-NOAUTH Authentication required.\r\n-NOAUTH Authentication required.\r\n";
+        let seen = reports_with_peer_answer(noauth);
+        assert!(
+            matches!(seen.first(), Some(LinkEventKind::Up { .. })),
+            "{seen:?}"
+        );
+        assert_eq!(seen.last(), Some(&LinkEventKind::Down), "{seen:?}");
+        // A refused CLIENT SETNAME alone does not close it; a good SUBSCRIBE keeps it open.
+        let ok =
+            b"-ERR unknown command\r\n*3\r\n$9\r\nsubscribe\r\n$18\r\n__sentinel__:hello\r\n:1\r\n";
+        let seen = reports_with_peer_answer(ok);
+        assert_eq!(
+            seen.last(),
+            Some(&LinkEventKind::Message {
+                channel: Bytes::from_static(HELLO_CHANNEL.as_bytes()),
+                payload: Bytes::from_static(b"hello"),
+            }),
+            "{seen:?}"
+        );
     }
 
     #[test]

@@ -151,6 +151,8 @@ pub enum Input {
         kind: LinkKind,
         /// Local IP of the socket.
         local_ip: String,
+        /// The IP connected to (what a hostname resolved to this time).
+        peer_ip: String,
     },
     /// A link failed or closed.
     LinkDown {

@@ -165,10 +165,11 @@ fn on_link_event(srv: &mut Server, st: &mut SentinelState, ev: LinkEvent) {
         return;
     }
     let input = match ev.event {
-        LinkEventKind::Up { local_ip } => Input::LinkUp {
+        LinkEventKind::Up { local_ip, peer_ip } => Input::LinkUp {
             id: ev.id,
             kind: ev.kind,
             local_ip,
+            peer_ip,
         },
         LinkEventKind::Down => {
             st.links.remove(&key);

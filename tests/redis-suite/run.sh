@@ -290,11 +290,14 @@ if [ "$run_sentinel" -eq 1 ]; then
   (cd "$SRC" && ./runtest-sentinel "${args[@]}") >"$log" 2>&1 || rc=$?
   # Each test prints "HH:MM:SS> description: OK" or "...: FAILED: reason"; an assertion skips
   # the rest of its file, an error aborts the file ("caught an error in the test").
-  ok=$(grep -cE '^[0-9:]{8}> .*: OK$' "$log" || true)
+  # The outcome goes on a line of its own when the harness printed something meanwhile
+  # ("Waiting for process N to exit..." while a killed instance shuts down).
+  ok=$(grep -cE '^([0-9:]{8}> .*: )?OK$' "$log" || true)
   # A failed assertion prints "...: FAILED: why"; any other error in a test file prints
   # "FAILED: caught an error in the test" and skips the rest of the file.
   failed=$(awk '/^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]> .*: FAILED: / {n++; last=1; next}
                 /^FAILED: caught an error/ {if (!last) n++; last=0; next}
+                /^FAILED: / {n++; last=1; next}
                 /^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]> / {last=0}
                 END {print n+0}' "$log")
   grep -nE 'FAILED: |Testing unit:' "$log" | grep -B1 'FAILED' | grep -v '^--$' | sed 's/^/    /' || true

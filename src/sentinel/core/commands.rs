@@ -192,7 +192,7 @@ impl SentinelCore {
                 Some(master) => {
                     let a = master.current_addr();
                     Reply::Array(vec![
-                        bulk(a.announce(self.announce_hostnames)),
+                        bulk(a.reported(self.announce_hostnames)),
                         bulk_num(a.port),
                     ])
                 }
@@ -287,7 +287,7 @@ impl SentinelCore {
         let mut f: Vec<(Reply, Reply)> = Vec::with_capacity(40);
         let mut put = |k: &str, v: Reply| f.push((bulk(k), v));
         put("name", bulk(inst.name.clone()));
-        put("ip", bulk(inst.addr.announce(self.announce_hostnames)));
+        put("ip", bulk(inst.addr.reported(self.announce_hostnames)));
         put("port", bulk_num(inst.addr.port));
         put("runid", bulk(inst.runid.clone().unwrap_or_default()));
         let disconnected = link.is_none_or(|l| l.disconnected);

@@ -18,7 +18,7 @@ impl SentinelCore {
             "{} {} {} {}",
             inst.type_str(),
             inst.name,
-            inst.addr.announce(ah),
+            inst.addr.reported(ah),
             inst.addr.port
         );
         match loc {
@@ -28,7 +28,7 @@ impl SentinelCore {
                 format!(
                     "{head} @ {} {} {}",
                     master.name,
-                    master.addr.announce(ah),
+                    master.addr.reported(ah),
                     master.addr.port
                 )
             }
@@ -82,9 +82,9 @@ impl SentinelCore {
             master.inst.name.clone(),
             if leader { "leader" } else { "observer" }.to_string(),
             "start".to_string(),
-            from.announce(ah).to_string(),
+            from.reported(ah).to_string(),
             from.port.to_string(),
-            to.announce(ah).to_string(),
+            to.reported(ah).to_string(),
             to.port.to_string(),
         ];
         self.out.push(Action::RunScript(argv));

@@ -505,9 +505,9 @@ impl SentinelCore {
         let msg = format!(
             "{} {} {} {} {}",
             master.inst.name,
-            old.announce(ah),
+            old.reported(ah),
             old.port,
-            target.announce(ah),
+            target.reported(ah),
             target.port
         );
         self.event(Level::Warning, "+switch-master", Some(Loc::Master(m)), msg);

@@ -161,7 +161,7 @@ impl SentinelCore {
                 let msg = format!(
                     "{} {} {} {} {}",
                     self.masters[m].inst.name,
-                    old.announce(ah),
+                    old.reported(ah),
                     old.port,
                     token[5],
                     master_port

@@ -100,8 +100,9 @@ impl FailoverState {
 }
 
 /// An instance address: the host as configured (IP literal or hostname) and the address used
-/// for comparisons and display (`ip`). Without a resolver in the core, `ip` is the canonical
-/// form of an IP literal, or the hostname itself when `resolve-hostnames yes` allowed one.
+/// for comparisons (`ip`). Without a resolver in the core, `ip` is the canonical form of an IP
+/// literal, or the hostname itself when `resolve-hostnames yes` allowed one; what a hostname
+/// resolved to is learnt when a link to it connects (`resolved`), and only reported.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SAddr {
     /// As given (config, INFO, hello).
@@ -110,6 +111,9 @@ pub struct SAddr {
     pub ip: String,
     /// TCP port; 0 marks an invalid address that is never connected.
     pub port: u16,
+    /// For a hostname: the IP our last link to it connected to (Redis reports the resolved
+    /// IP with `announce-hostnames no`; we resolve at every connection, never in the core).
+    pub resolved: Option<String>,
 }
 
 /// Why an address or instance could not be created (Redis's errno cases).
@@ -170,6 +174,7 @@ pub fn make_addr(host: &str, port: i64, resolve_hostnames: bool) -> Result<SAddr
         hostname: host.to_string(),
         ip,
         port: port as u16,
+        resolved: None,
     })
 }
 
@@ -199,12 +204,31 @@ impl SAddr {
         }
     }
 
-    /// The address as announced: hostname with `announce-hostnames yes`, else the IP.
+    /// The address as announced to other sentinels and data nodes, written in the config and
+    /// used to name replicas: hostname with `announce-hostnames yes`, else the IP (a hostname
+    /// stays a hostname: it is what identifies the instance, as its IP may change).
     pub fn announce(&self, announce_hostnames: bool) -> &str {
         if announce_hostnames {
             &self.hostname
         } else {
             &self.ip
+        }
+    }
+
+    /// The address reported to clients (SENTINEL replies, INFO, events, client-reconfig
+    /// script): like [`SAddr::announce`], except that with `announce-hostnames no` a hostname
+    /// is reported as the IP it resolved to, once a link connected to it, as Redis does.
+    pub fn reported(&self, announce_hostnames: bool) -> &str {
+        match &self.resolved {
+            Some(ip) if !announce_hostnames => ip,
+            _ => self.announce(announce_hostnames),
+        }
+    }
+
+    /// Records the IP a link to this address connected to (hostnames only).
+    pub fn set_resolved(&mut self, ip: &str) {
+        if canonical_ip(&self.hostname).is_none() {
+            self.resolved = canonical_ip(ip);
         }
     }
 
@@ -695,10 +719,17 @@ impl super::SentinelCore {
         host: &str,
         port: i64,
     ) -> bool {
-        let Ok(newaddr) = make_addr(host, port, self.resolve_hostnames) else {
+        let Ok(mut newaddr) = make_addr(host, port, self.resolve_hostnames) else {
             return false;
         };
         let master = &self.masters[m];
+        // What the promoted replica's hostname resolved to stays reported until the new
+        // master link connects.
+        newaddr.resolved = master
+            .replicas
+            .values()
+            .find(|r| r.addr.same_ip(&newaddr))
+            .and_then(|r| r.addr.resolved.clone());
         let mut keep: Vec<(String, u16)> = master
             .replicas
             .values()

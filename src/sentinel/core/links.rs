@@ -488,8 +488,14 @@ impl SentinelCore {
         v
     }
 
-    /// A connection finished connecting.
-    pub(crate) fn on_link_up(&mut self, conn_id: InstanceId, kind: LinkKind, local_ip: String) {
+    /// A connection finished connecting to `peer_ip`.
+    pub(crate) fn on_link_up(
+        &mut self,
+        conn_id: InstanceId,
+        kind: LinkKind,
+        local_ip: String,
+        peer_ip: &str,
+    ) {
         let Some(&(link_id, k)) = self.links.conns.get(&conn_id) else {
             return;
         };
@@ -497,6 +503,9 @@ impl SentinelCore {
             return;
         }
         let owners = self.owners_of(link_id);
+        for &loc in &owners {
+            self.inst_mut(loc).addr.set_resolved(peer_ip);
+        }
         let Some(link) = self.links.map.get_mut(&link_id) else {
             return;
         };

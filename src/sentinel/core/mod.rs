@@ -45,7 +45,10 @@
 //! * A hello carrying our own id through PUBLISH on our port is ignored.
 //!
 //! Not possible without a resolver in the core: hostnames (with `resolve-hostnames yes`) are
-//! kept unresolved and compared by name; the IO layer resolves them when connecting.
+//! kept unresolved and compared by name; the IO layer resolves them at every connection and
+//! reports the IP it connected to, which is what `announce-hostnames no` reports to clients
+//! (Redis resolves when the address is made and reports that IP). Hellos, SLAVEOF, replica
+//! names and the config file keep the hostname, where Redis would use the resolved IP.
 
 mod commands;
 mod config;
@@ -206,7 +209,12 @@ impl SentinelCore {
         self.begin(now);
         match input {
             Input::Tick => self.timer(),
-            Input::LinkUp { id, kind, local_ip } => self.on_link_up(id, kind, local_ip),
+            Input::LinkUp {
+                id,
+                kind,
+                local_ip,
+                peer_ip,
+            } => self.on_link_up(id, kind, local_ip, &peer_ip),
             Input::LinkDown { id, kind } => self.on_link_down(id, kind),
             Input::Reply { id, tag, reply } => self.on_reply(id, tag, reply),
             Input::Message {
@@ -270,7 +278,7 @@ impl SentinelCore {
                 i,
                 m.inst.name,
                 status,
-                m.inst.addr.announce(self.announce_hostnames),
+                m.inst.addr.reported(self.announce_hostnames),
                 m.inst.addr.port,
                 m.replicas.len(),
                 m.sentinels.len() + 1

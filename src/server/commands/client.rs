@@ -13,16 +13,23 @@ use crate::server::dispatch;
 use crate::server::state::{Ctx, Pause, Server, unix_ms};
 
 /// The CLIENT container.
-pub static COMMANDS: &[CommandSpec] = &[CommandSpec::container("client", SUBCOMMANDS).doc(
-    "connection",
-    "2.4.0",
-    "A container for client connection commands.",
-)];
+pub static COMMANDS: &[CommandSpec] = &[container(SUBCOMMANDS)];
+
+/// The sentinel's CLIENT container (see [`SENTINEL_SUBCOMMANDS`]).
+pub static SENTINEL_COMMANDS: &[CommandSpec] = &[container(SENTINEL_SUBCOMMANDS)];
+
+const fn container(subcommands: &'static [CommandSpec]) -> CommandSpec {
+    CommandSpec::container("client", subcommands).doc(
+        "connection",
+        "2.4.0",
+        "A container for client connection commands.",
+    )
+}
 
 const CONN: u32 = NOSCRIPT | LOADING | STALE;
 const ADM: u32 = ADMIN | NOSCRIPT | LOADING | STALE;
 
-static SUBCOMMANDS: &[CommandSpec] = &[
+const SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec::new("caching", 3, caching)
         .flags(CONN)
         .acl(acl::CONNECTION)
@@ -63,10 +70,6 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         .flags(CONN)
         .acl(acl::CONNECTION)
         .doc("connection", "3.2.0", "Instructs the server whether to reply to commands."),
-    CommandSpec::new("setinfo", 4, setinfo)
-        .flags(CONN)
-        .acl(acl::CONNECTION)
-        .doc("connection", "7.2.0", "Sets information specific to the client or connection."),
     CommandSpec::new("setname", 3, setname)
         .flags(CONN)
         .acl(acl::CONNECTION)
@@ -91,7 +94,16 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         .flags(LOADING | STALE)
         .acl(acl::CONNECTION)
         .doc("connection", "5.0.0", "Returns helpful text about the different subcommands."),
+    // Keep last: see SENTINEL_SUBCOMMANDS.
+    CommandSpec::new("setinfo", 4, setinfo)
+        .flags(CONN)
+        .acl(acl::CONNECTION)
+        .doc("connection", "7.2.0", "Sets information specific to the client or connection."),
 ];
+
+/// The CLIENT subcommands a sentinel serves: all but SETINFO, which Redis 7.0 (sentinel
+/// included) does not have; the data node keeps it for clients that send it at connect time.
+static SENTINEL_SUBCOMMANDS: &[CommandSpec] = SUBCOMMANDS.split_at(SUBCOMMANDS.len() - 1).0;
 
 /// CLIENT LIST / KILL TYPE classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -100,7 +100,8 @@ pub fn mode() -> Mode {
     }
 }
 
-/// Data-node commands a sentinel serves as they are.
+/// Data-node commands a sentinel serves as they are (CLIENT too, minus SETINFO: see
+/// `client::SENTINEL_COMMANDS`).
 pub const SENTINEL_SHARED: &[&str] = &[
     "ping",
     "subscribe",
@@ -110,7 +111,6 @@ pub const SENTINEL_SHARED: &[&str] = &[
     "auth",
     "hello",
     "acl",
-    "client",
     "command",
     "shutdown",
 ];
@@ -122,6 +122,7 @@ pub fn specs(mode: Mode) -> Vec<&'static CommandSpec> {
         Mode::Server => all.collect(),
         Mode::Sentinel => all
             .filter(|s| SENTINEL_SHARED.contains(&s.name))
+            .chain(client::SENTINEL_COMMANDS.iter())
             .chain(crate::sentinel::commands::COMMANDS.iter())
             .collect(),
     }

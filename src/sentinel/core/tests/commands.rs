@@ -1092,3 +1092,54 @@ fn set_trailing_option_without_value_and_event_case() {
     );
     assert_eq!(s.core.tunables().info_period, 100);
 }
+
+#[test]
+fn hostnames_are_reported_as_the_ip_connected_to_without_announce_hostnames() {
+    let mut s = Solo::new(&[
+        &format!("myid {ID}"),
+        "resolve-hostnames yes",
+        "announce-hostnames yes",
+        "monitor mymaster localhost 6379 2",
+    ]);
+    let addr = |s: &mut Solo| {
+        text(&items(&s.cmd(&["sentinel", "get-master-addr-by-name", "mymaster"]))[0])
+    };
+    let replica_ip = |s: &mut Solo| {
+        field(
+            &items(&s.cmd(&["sentinel", "replicas", "mymaster"]))[0],
+            "ip",
+        )
+    };
+    s.cmd(&["sentinel", "config", "set", "announce-hostnames", "no"]);
+    // Not connected yet: nothing resolved, the hostname is all we have.
+    assert_eq!(addr(&mut s), "localhost");
+    s.cmd(&["sentinel", "config", "set", "announce-hostnames", "yes"]);
+    s.link_up(None);
+    s.answer(6379, "INFO", |_| {
+        Reply::Bulk(master_info(R1, &[("localhost", 6380)]).into())
+    });
+    s.run(200, 100);
+    s.link_up(None);
+    assert_eq!(addr(&mut s), "localhost");
+    assert_eq!(replica_ip(&mut s), "localhost");
+    s.cmd(&["sentinel", "config", "set", "announce-hostnames", "no"]);
+    assert_eq!(addr(&mut s), "127.0.0.1");
+    assert_eq!(replica_ip(&mut s), "127.0.0.1");
+    let info = s.core.info_section(0, 0, super::at(s.now));
+    assert!(info.contains("address=127.0.0.1:6379"), "{info}");
+    // The hostname still identifies the instances (config file, replica names).
+    let conf: Vec<String> = s.core.config_lines().iter().map(|l| l.join(" ")).collect();
+    let conf = conf.join("\n");
+    assert!(conf.contains("monitor mymaster localhost 6379"), "{conf}");
+    assert!(
+        conf.contains("known-replica mymaster localhost 6380"),
+        "{conf}"
+    );
+    assert_eq!(
+        field(
+            &items(&s.cmd(&["sentinel", "replicas", "mymaster"]))[0],
+            "name"
+        ),
+        "localhost:6380"
+    );
+}

@@ -208,10 +208,16 @@ impl Solo {
             if let Some(x) = self.conns.get_mut(&c.id) {
                 x.up = true;
             }
+            // The test's DNS: every hostname is 127.0.0.1.
+            let peer_ip = match c.addr.host.parse::<std::net::IpAddr>() {
+                Ok(_) => c.addr.host.clone(),
+                Err(_) => "127.0.0.1".into(),
+            };
             self.input(Input::LinkUp {
                 id: c.id,
                 kind: c.kind,
                 local_ip: "127.0.0.1".into(),
+                peer_ip,
             });
         }
     }

@@ -414,7 +414,12 @@ impl World {
                                 Ev::Input {
                                     s,
                                     generation,
-                                    input: Input::LinkUp { id, kind, local_ip },
+                                    input: Input::LinkUp {
+                                        id,
+                                        kind,
+                                        local_ip,
+                                        peer_ip: addr.host.clone(),
+                                    },
                                 },
                             );
                         }
