@@ -149,7 +149,8 @@ impl Node {
                 let _ = c.set_read_timeout(Some(Duration::from_secs(1)));
                 let _ = c.write_all(b"PING\r\n");
                 let mut buf = [0u8; 64];
-                if matches!(c.read(&mut buf), Ok(n) if n > 0) {
+                // Up means done loading too: PING answers -LOADING until then, as in Redis.
+                if matches!(c.read(&mut buf), Ok(n) if n > 0 && !buf.starts_with(b"-LOADING")) {
                     return;
                 }
             }
