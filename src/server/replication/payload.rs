@@ -65,7 +65,8 @@ pub struct DiskSave {
 /// Starts a background save to `dbfilename` for disk-based replicas.
 pub fn start_disk(srv: &mut Server) -> Result<DiskSave, String> {
     let offset = srv.repl.offset;
-    snapshot::start(srv).map_err(|_| "a background save is already in progress".to_string())?;
+    snapshot::start_to(srv, snapshot::Target::FileForReplicas)
+        .map_err(|_| "a background save is already in progress".to_string())?;
     if srv.rdb.bgsave.is_none() {
         return Err("the background save could not start".into());
     }

@@ -1,9 +1,13 @@
 //! CRC-64 as Redis computes it (Jones polynomial, reflected; "CRC-64/REDIS"): the RDB trailer
 //! and the DUMP payload footer.
 
-use crc::{CRC_64_REDIS, Crc, Digest};
+use crc::{CRC_64_REDIS, Crc, Digest, Table};
 
-static CRC64: Crc<u64> = Crc::<u64>::new(&CRC_64_REDIS);
+/// Slice-by-16 tables (32 KB): about ten times the throughput of the byte-at-a-time table,
+/// which matters because every byte of a full synchronisation is checksummed on both ends.
+type Impl = Table<16>;
+
+static CRC64: Crc<u64, Impl> = Crc::<u64, Impl>::new(&CRC_64_REDIS);
 
 /// CRC-64 of a whole buffer.
 pub fn checksum(data: &[u8]) -> u64 {
@@ -12,7 +16,7 @@ pub fn checksum(data: &[u8]) -> u64 {
 
 /// Incremental CRC-64 for streams written or read in pieces.
 pub struct Crc64 {
-    digest: Digest<'static, u64>,
+    digest: Digest<'static, u64, Impl>,
 }
 
 impl Default for Crc64 {

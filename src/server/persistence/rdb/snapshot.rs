@@ -197,11 +197,15 @@ pub enum StartError {
 
 /// Where a background save goes.
 pub enum Target {
-    /// `dbfilename` (BGSAVE, save points, disk-based replication).
+    /// `dbfilename` (BGSAVE, save points).
     File,
+    /// `dbfilename` for a disk-based full synchronisation: replicas wait for it, so its writer
+    /// thread competes for the CPU like Redis's forked child instead of yielding it.
+    FileForReplicas,
     /// Replicas of a diskless full synchronisation: every chunk (and the checksum trailer, then
-    /// an empty chunk as end marker) is sent to each channel; a full channel slows the save down, as a slow socket slows
-    /// Redis's child. Dropping a receiver just stops feeding that replica.
+    /// an empty chunk as end marker) is sent to each channel; a full channel slows the save
+    /// down, as a slow socket slows Redis's child. Dropping a receiver just stops feeding that
+    /// replica.
     Replicas(Vec<tokio::sync::mpsc::Sender<Bytes>>),
 }
 
@@ -222,7 +226,7 @@ pub fn start_to(srv: &mut Server, target: Target) -> Result<(), StartError> {
     srv.rdb.generation += 1;
     srv.rdb.last_bgsave_try = now / 1000;
     // Counted per attempt, as Redis counts `rdb_saves` (a diskless transfer is not a save).
-    if matches!(target, Target::File) {
+    if !matches!(target, Target::Replicas(_)) {
         srv.rdb.saves += 1;
     }
     let generation = srv.rdb.generation;
@@ -252,16 +256,18 @@ pub fn start_to(srv: &mut Server, target: Target) -> Result<(), StartError> {
     let checksum = srv.config.rdbchecksum;
     let fsync_every = srv.config.rdb_save_incremental_fsync;
     let writer_opts = opts.clone();
-    let to_file = matches!(target, Target::File);
+    let to_file = !matches!(target, Target::Replicas(_));
+    let niced = matches!(target, Target::File);
     let writer = std::thread::Builder::new()
         .name("rdb-bgsave".into())
         .spawn(move || {
-            // A full sync competes like Redis's forked child: only saves to disk yield the CPU.
-            if to_file {
+            // A full sync competes like Redis's forked child: only saves no replica waits for
+            // yield the CPU.
+            if niced {
                 lower_priority();
             }
             let r = match target {
-                Target::File => {
+                Target::File | Target::FileForReplicas => {
                     let r = write_file(rx, &tmp, &file, writer_opts, checksum, fsync_every);
                     if r.is_err() {
                         let _ = std::fs::remove_file(&tmp);
@@ -371,20 +377,28 @@ async fn drive(
     finish(&mut srv, generation, result);
 }
 
-/// Moves a database's pending records into the stream, selecting the database first.
+/// Writes SELECTDB (with the RESIZEDB hint the first time) unless the stream is in this
+/// database already.
+fn select_db(b: &mut BgSave, s: &mut DbSnap) {
+    if b.cur_db == Some(s.dbid) {
+        return;
+    }
+    if s.header_written {
+        encode::write_select(&mut b.stream, s.dbid);
+    } else {
+        encode::write_db_start(&mut b.stream, s.dbid, s.size, s.expires);
+        s.header_written = true;
+    }
+    b.cur_db = Some(s.dbid);
+}
+
+/// Moves a database's pending records (from the pre-write hook) into the stream, selecting
+/// the database first.
 fn flush_out(b: &mut BgSave, s: &mut DbSnap) {
     if s.out.is_empty() {
         return;
     }
-    if b.cur_db != Some(s.dbid) {
-        if s.header_written {
-            encode::write_select(&mut b.stream, s.dbid);
-        } else {
-            encode::write_db_start(&mut b.stream, s.dbid, s.size, s.expires);
-            s.header_written = true;
-        }
-        b.cur_db = Some(s.dbid);
-    }
+    select_db(b, s);
     let shift = b.stream.len();
     b.stream.append(&mut s.out);
     b.spans
@@ -392,20 +406,26 @@ fn flush_out(b: &mut BgSave, s: &mut DbSnap) {
 }
 
 /// Serializes up to the slice budget from one database. Returns true when it is complete.
+///
+/// Records go straight into the stream (the pre-write hook's side buffer is moved in first,
+/// so the compression spans the encoder records here are offsets in the stream): no record is
+/// copied twice on the event loop.
 fn advance_db(db: &mut Db, b: &mut BgSave, deadline: Instant, max_keys: &mut usize) -> bool {
     let Db { entries, snap, .. } = db;
     let Some(s) = snap.as_deref_mut() else {
         return true;
     };
+    flush_out(b, s);
     let mut n = 0usize;
+    let mut complete = true;
     while s.cursor > 0 {
         n += 1;
         if *max_keys == 0
-            || b.stream.len() + s.out.len() >= CHUNK
+            || b.stream.len() >= CHUNK
             || (n.is_multiple_of(16) && Instant::now() >= deadline)
         {
-            flush_out(b, s);
-            return false;
+            complete = false;
+            break;
         }
         s.cursor -= 1;
         let Some((k, e)) = entries.get_index(s.cursor) else {
@@ -414,13 +434,16 @@ fn advance_db(db: &mut Db, b: &mut BgSave, deadline: Instant, max_keys: &mut usi
         if !s.written.is_empty() && s.written.contains(k) {
             continue;
         }
-        s.enc.key_value(&mut s.out, k, e);
+        select_db(b, s);
+        s.enc.key_value(&mut b.stream, k, e);
         b.keys_done += 1;
         *max_keys -= 1;
     }
-    flush_out(b, s);
-    *snap = None;
-    true
+    b.spans.extend(s.enc.take_spans());
+    if complete {
+        *snap = None;
+    }
+    complete
 }
 
 /// A chunk of stream and its compression spans.
@@ -592,11 +615,7 @@ fn write_replicas(
     loop {
         match rx.recv() {
             Ok(Msg::Data(d, spans)) => {
-                let mut chunk = Vec::with_capacity(d.len());
-                encode::materialize(&d, &spans, &mut enc, &mut scratch, |p| {
-                    chunk.extend_from_slice(p);
-                    Ok(())
-                })?;
+                let chunk = encode::materialize_owned(d, &spans, &mut enc, &mut scratch)?;
                 if let Some(c) = &mut crc {
                     c.update(&chunk);
                 }
