@@ -12,6 +12,8 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use crate::server::connection::SharedServer;
+use crate::server::persistence::rdb::decode::LoadOptions;
+use crate::server::persistence::rdb::stream_load::StreamLoad;
 use crate::server::persistence::rdb::{load, snapshot};
 use crate::server::persistence::state::Loading;
 use crate::server::state::{Server, unix_ms};
@@ -101,16 +103,103 @@ pub fn disk_done(
     )
 }
 
+/// Removes a (big) file without making the event loop pay for dropping its cached pages: the
+/// name goes at once, and the last close, which frees them, happens on a thread (Redis's
+/// `bg_unlink`).
+pub fn unlink_in_background(path: &Path) {
+    let open = std::fs::File::open(path);
+    let _ = std::fs::remove_file(path);
+    if let Ok(file) = open {
+        let _ = std::thread::Builder::new()
+            .name("lazyfree".into())
+            .spawn(move || drop(file));
+    }
+}
+
+/// Load options for a snapshot received from the master.
+fn replica_load_options(srv: &Server) -> LoadOptions {
+    let mut opts = load::load_options(srv);
+    // No key is "already expired" for a replica: it waits for its master's DEL.
+    opts.now_ms = i64::MIN;
+    opts
+}
+
+fn write_error(e: std::io::Error) -> String {
+    format!(
+        "Write error writing to the DB dump file needed for MASTER <-> REPLICA synchronization: {e}"
+    )
+}
+
+/// A snapshot arriving from the master: written to the transfer file and, when our keyspace is
+/// empty, decoded at the same time on a thread, so that loading overlaps the transfer. (With
+/// data to replace, the decoding waits for the transfer as in Redis: the old and the new
+/// dataset are never in memory together.)
+pub struct Incoming {
+    file: std::fs::File,
+    loader: Option<StreamLoad>,
+}
+
+impl Incoming {
+    /// Creates (truncates) the transfer file.
+    pub fn create(srv: &Server, path: &Path) -> Result<Incoming, String> {
+        let file = std::fs::File::create(path).map_err(|e| {
+            format!("Opening the temp file needed for MASTER <-> REPLICA synchronization: {e}")
+        })?;
+        // `key-load-delay` is there to watch the loading phase: keep it after the transfer.
+        let overlap = srv.dbs.iter().all(|d| d.is_empty()) && srv.config.key_load_delay == 0;
+        let loader = if overlap {
+            let target = PathBuf::from(&srv.config.dbfilename);
+            match StreamLoad::start(replica_load_options(srv), &target) {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    tracing::warn!("{e}: the snapshot will be loaded after the transfer");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        Ok(Incoming { file, loader })
+    }
+
+    /// Appends a chunk of the snapshot. Plain writes: they land in the page cache in
+    /// microseconds, cheaper than a thread hop per chunk.
+    pub async fn write(&mut self, chunk: Bytes) -> Result<(), String> {
+        use std::io::Write;
+        self.file.write_all(&chunk).map_err(write_error)?;
+        if let Some(l) = &mut self.loader {
+            l.feed(chunk).await;
+        }
+        Ok(())
+    }
+
+    /// The transfer is complete: syncs the file (off the event loop) and returns the decoder
+    /// still finishing, if the snapshot was decoded on the way.
+    pub async fn finish(self) -> Result<Option<StreamLoad>, String> {
+        let file = self.file;
+        tokio::task::spawn_blocking(move || file.sync_all())
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(write_error)?;
+        Ok(self.loader)
+    }
+}
+
 /// Loads a received RDB file into the (already emptied) keyspace on a thread, answering
-/// `-LOADING` meanwhile. Keys whose TTL passed are kept: a replica waits for its master's DEL.
-pub async fn load_received(server: &SharedServer, path: &Path) -> Result<u64, String> {
+/// `-LOADING` meanwhile, or waits for the decoder that read it on the way ([`Incoming`]).
+/// Keys whose TTL passed are kept: a replica waits for its master's DEL.
+pub async fn load_received(
+    server: &SharedServer,
+    path: &Path,
+    decoded: Option<StreamLoad>,
+) -> Result<u64, String> {
     let (opts, progress) = {
         let mut srv = server.borrow_mut();
-        let mut opts = load::load_options(&srv);
-        // No key is "already expired" for a replica.
-        opts.now_ms = i64::MIN;
+        let opts = replica_load_options(&srv);
         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        let progress = Arc::new(AtomicU64::new(0));
+        let progress = decoded
+            .as_ref()
+            .map_or_else(|| Arc::new(AtomicU64::new(0)), StreamLoad::progress);
         srv.rdb.loading = Some(Loading {
             start_secs: unix_ms() / 1000,
             total_bytes: size,
@@ -118,21 +207,25 @@ pub async fn load_received(server: &SharedServer, path: &Path) -> Result<u64, St
         });
         (opts, progress)
     };
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let file = path.to_path_buf();
     let started = Instant::now();
-    let spawned = std::thread::Builder::new()
-        .name("rdb-load".into())
-        .spawn(move || {
-            let _ = tx.send(load::load_file(&file, &opts, Some(&progress)));
-        });
-    if let Err(e) = spawned {
-        server.borrow_mut().rdb.loading = None;
-        return Err(format!("cannot start the loading thread: {e}"));
-    }
-    let outcome = rx
-        .await
-        .unwrap_or_else(|_| Err("the loading thread stopped".into()));
+    let outcome = match decoded {
+        Some(l) => l.finish().await.map(Some),
+        None => {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let file = path.to_path_buf();
+            let spawned = std::thread::Builder::new()
+                .name("rdb-load".into())
+                .spawn(move || {
+                    let _ = tx.send(load::load_file(&file, &opts, Some(&progress)));
+                });
+            if let Err(e) = spawned {
+                server.borrow_mut().rdb.loading = None;
+                return Err(format!("cannot start the loading thread: {e}"));
+            }
+            rx.await
+                .unwrap_or_else(|_| Err("the loading thread stopped".into()))
+        }
+    };
     let mut srv = server.borrow_mut();
     srv.rdb.loading = None;
     match outcome {

@@ -8,7 +8,6 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use std::io::Write as _;
 
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
@@ -456,17 +455,7 @@ async fn full_sync(
         unix_ms() / 1000,
         std::process::id()
     )));
-    // Plain buffered writes: they land in the page cache in microseconds, cheaper than a
-    // thread hop per chunk; only the final fsync runs off the event loop.
-    let file = std::fs::File::create(&tmp.0).map_err(|e| {
-        format!("Opening the temp file needed for MASTER <-> REPLICA synchronization: {e}")
-    })?;
-    let mut file = std::io::BufWriter::with_capacity(1 << 20, file);
-    let werr = |e: std::io::Error| {
-        format!(
-            "Write error writing to the DB dump file needed for MASTER <-> REPLICA synchronization: {e}"
-        )
-    };
+    let mut incoming = super::payload::Incoming::create(&server.borrow(), &tmp.0)?;
     match &header {
         BulkHeader::Len(len) => {
             tracing::info!("MASTER <-> REPLICA sync: receiving {len} bytes from master to disk");
@@ -487,8 +476,7 @@ async fn full_sync(
                         .map_err(|e| format!("I/O error trying to sync with MASTER: {e}"))?;
                 }
                 let n = left.min(conn.buf.len());
-                file.write_all(&conn.buf[..n]).map_err(werr)?;
-                conn.consume(n);
+                incoming.write(conn.buf.split_to(n).freeze()).await?;
                 left -= n;
                 progress(server, n);
             }
@@ -499,17 +487,16 @@ async fn full_sync(
             );
             loop {
                 if let Some(pos) = memchr::memmem::find(&conn.buf, mark) {
-                    file.write_all(&conn.buf[..pos]).map_err(werr)?;
+                    incoming.write(conn.buf.split_to(pos).freeze()).await?;
                     progress(server, pos);
-                    conn.consume(pos + mark.len());
+                    conn.consume(mark.len());
                     break;
                 }
                 // Keep a mark's length back: it may be split across reads.
                 let keep = mark.len().min(conn.buf.len());
                 let n = conn.buf.len() - keep;
                 if n > 0 {
-                    file.write_all(&conn.buf[..n]).map_err(werr)?;
-                    conn.consume(n);
+                    incoming.write(conn.buf.split_to(n).freeze()).await?;
                     progress(server, n);
                 }
                 conn.fill()
@@ -518,11 +505,7 @@ async fn full_sync(
             }
         }
     }
-    let file = file.into_inner().map_err(|e| werr(e.into_error()))?;
-    tokio::task::spawn_blocking(move || file.sync_all())
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(werr)?;
+    let decoded = incoming.finish().await?;
     // Replace the dataset.
     let target = {
         let mut srv = server.borrow_mut();
@@ -544,10 +527,10 @@ async fn full_sync(
         format!("Failed trying to rename the temp DB into {} in MASTER <-> REPLICA synchronization: {e}", target.display())
     })?;
     tracing::info!("MASTER <-> REPLICA sync: Loading DB in memory");
-    let loaded = super::payload::load_received(server, &target).await;
+    let loaded = super::payload::load_received(server, &target, decoded).await;
     let mut srv = server.borrow_mut();
     if srv.config.save_points.is_empty() {
-        let _ = std::fs::remove_file(&target);
+        super::payload::unlink_in_background(&target);
     }
     if let Err(e) = loaded {
         return Err(format!(

@@ -11,6 +11,7 @@ pub mod load;
 pub mod lzf;
 pub mod save;
 pub mod snapshot;
+pub mod stream_load;
 pub mod ziplist;
 pub mod zipmap;
 

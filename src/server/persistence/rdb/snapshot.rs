@@ -478,10 +478,7 @@ fn step(srv: &mut Server, budget: Duration) -> Step {
         }
     }
     if b.finished {
-        if let Some(tx) = b.tx.take() {
-            let _ = tx.send(Msg::Finish);
-        }
-        return Step::Done;
+        return finish_writer(b);
     }
     let deadline = Instant::now() + budget;
     let mut max_keys = if key_delay > 0 { 1 } else { usize::MAX };
@@ -524,10 +521,7 @@ fn step(srv: &mut Server, budget: Duration) -> Step {
     if complete {
         b.finished = true;
         if b.pending.is_none() {
-            if let Some(tx) = b.tx.take() {
-                let _ = tx.send(Msg::Finish);
-            }
-            return Step::Done;
+            return finish_writer(b);
         }
         return Step::Wait(Duration::from_millis(1));
     }
@@ -538,6 +532,22 @@ fn step(srv: &mut Server, budget: Duration) -> Step {
         return Step::Wait(Duration::from_millis(1));
     }
     Step::Again
+}
+
+/// Tells the writer thread the stream is complete. Never blocks: the writer may itself be
+/// waiting for the event loop (a replica's socket drained by a task of this loop), so a full
+/// queue is retried on the next step.
+fn finish_writer(b: &mut BgSave) -> Step {
+    let Some(tx) = &b.tx else {
+        return Step::Done;
+    };
+    match tx.try_send(Msg::Finish) {
+        Err(TrySendError::Full(_)) => Step::Wait(Duration::from_millis(1)),
+        _ => {
+            b.tx = None;
+            Step::Done
+        }
+    }
 }
 
 /// The writer thread failed: stop producing; its error arrives through the result channel.
