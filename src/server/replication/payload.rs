@@ -19,7 +19,7 @@ use crate::server::persistence::state::Loading;
 use crate::server::state::{Server, unix_ms};
 
 /// Chunks a diskless snapshot may queue per replica before the save waits for its socket.
-const STREAM_QUEUE: usize = 8;
+const STREAM_QUEUE: usize = 2;
 
 /// An RDB image on its way to one replica.
 #[derive(Debug)]

@@ -44,7 +44,7 @@ const SHARE_DIVISOR: u32 = 4;
 /// Stream bytes gathered before handing them to the writer thread.
 const CHUNK: usize = 1 << 20;
 /// Chunks queued to the writer before the driver waits (bounds the memory in flight).
-const QUEUE: usize = 16;
+const QUEUE: usize = 4;
 
 /// Snapshot state of one database during a background save.
 pub struct DbSnap {

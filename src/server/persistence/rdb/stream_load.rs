@@ -19,7 +19,7 @@ use crate::server::db::Db;
 
 /// Chunks queued to the decoder before the receiver waits for it (bounds the memory in flight
 /// when the decoder is slower than the network).
-const QUEUE: usize = 64;
+const QUEUE: usize = 8;
 
 /// A load fed chunk by chunk.
 pub struct StreamLoad {
