@@ -36,7 +36,7 @@ pub struct Reader<R: BufRead> {
 }
 
 /// Most keys reserved from a RESIZEDB hint in a stream of unknown length.
-const MAX_UNPROVEN_KEYS: usize = 1 << 24;
+const MAX_UNPROVEN_KEYS: usize = 1 << 22;
 
 /// Size of a single reservation for a string whose length the input has not proven yet
 /// (streams of unknown length): bigger strings grow as their bytes arrive.
@@ -79,7 +79,9 @@ impl<R: BufRead> Reader<R> {
 
     fn short(&self, needed: u64) -> RdbError {
         if self.size == u64::MAX {
-            return self.err(format!("unexpected end of data: {needed} more bytes needed"));
+            return self.err(format!(
+                "unexpected end of data: {needed} more bytes needed"
+            ));
         }
         self.err(format!(
             "unexpected end of data: {needed} bytes needed, {} left",

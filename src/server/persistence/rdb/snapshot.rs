@@ -718,6 +718,22 @@ mod tests {
         }
     }
 
+    /// Ending the stream never blocks the event loop on a full writer queue (the writer may be
+    /// waiting for this very loop to drain a replica's socket): it is retried.
+    #[test]
+    fn finishing_with_a_full_queue_waits_instead_of_blocking() {
+        let (tx, rx) = sync_channel(1);
+        assert!(tx.try_send(Msg::Data(Vec::new(), Vec::new())).is_ok());
+        let mut b = bgsave();
+        b.tx = Some(tx);
+        assert!(matches!(finish_writer(&mut b), Step::Wait(_)));
+        assert!(b.tx.is_some());
+        assert!(matches!(rx.recv(), Ok(Msg::Data(..))));
+        assert!(matches!(finish_writer(&mut b), Step::Done));
+        assert!(b.tx.is_none());
+        assert!(matches!(rx.recv(), Ok(Msg::Finish)));
+    }
+
     /// Random mutations through every hooked path while the cursor advances: the serialized
     /// stream must hold exactly the dataset as it was when the snapshot started.
     #[test]

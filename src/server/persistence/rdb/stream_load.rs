@@ -6,7 +6,7 @@
 //! the thread stop and free what it built.
 
 use std::io::BufRead;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -86,7 +86,7 @@ fn decode_chunks(
     rx: mpsc::Receiver<Bytes>,
     opts: &LoadOptions,
     progress: &AtomicU64,
-    path: &PathBuf,
+    path: &Path,
 ) -> Result<Loaded, String> {
     let source = ChunkSource {
         rx,
