@@ -35,6 +35,17 @@ pub struct Reader<R: BufRead> {
     crc: Option<Crc64>,
 }
 
+/// `len` bytes at `from` in a source's current buffer, which holds them (`BufRead` returns
+/// the same buffer until it is consumed); `at` is the stream offset for errors.
+fn buffered<R: BufRead>(inner: &mut R, at: u64, from: usize, len: usize) -> RdbResult<&[u8]> {
+    match inner.fill_buf() {
+        Ok(buf) => buf
+            .get(from..from + len)
+            .ok_or_else(|| RdbError::new("read error: the input buffer shrank", at)),
+        Err(e) => Err(RdbError::new(format!("read error: {e}"), at)),
+    }
+}
+
 /// Most keys reserved from a RESIZEDB hint in a stream of unknown length.
 const MAX_UNPROVEN_KEYS: usize = 1 << 22;
 
@@ -95,13 +106,9 @@ impl<R: BufRead> Reader<R> {
             return Ok(());
         }
         let used = self.used;
-        match self.inner.fill_buf() {
-            Ok(buf) => {
-                if let Some(c) = &mut self.crc {
-                    c.update(&buf[..used]);
-                }
-            }
-            Err(e) => return Err(self.io_err(e)),
+        let read = buffered(&mut self.inner, self.base, 0, used)?;
+        if let Some(c) = &mut self.crc {
+            c.update(read);
         }
         self.inner.consume(used);
         self.base += used as u64;
@@ -135,10 +142,9 @@ impl<R: BufRead> Reader<R> {
             }
             let used = self.used;
             let n = avail.min(out.len() - done);
-            match self.inner.fill_buf() {
-                Ok(buf) => out[done..done + n].copy_from_slice(&buf[used..used + n]),
-                Err(e) => return Err(self.io_err(e)),
-            }
+            let at = self.pos();
+            let src = buffered(&mut self.inner, at, used, n)?;
+            out[done..done + n].copy_from_slice(src);
             self.used += n;
             done += n;
         }
@@ -226,10 +232,8 @@ impl<R: BufRead> Reader<R> {
                 out.reserve_exact(left.min(out.len().max(take)));
             }
             let used = self.used;
-            match self.inner.fill_buf() {
-                Ok(buf) => out.extend_from_slice(&buf[used..used + take]),
-                Err(e) => return Err(self.io_err(e)),
-            }
+            let at = self.pos();
+            out.extend_from_slice(buffered(&mut self.inner, at, used, take)?);
             self.used += take;
             left -= take;
         }
