@@ -487,6 +487,33 @@ fn disk_based_sync_and_legacy_sync() {
     assert!(got[..start].iter().all(|&b| b == b'\n'));
 }
 
+/// A snapshot of many chunks reaches an empty replica (decoded while it arrives) and one with
+/// data to replace (decoded after the transfer), in both payload formats, and serves exactly
+/// the master's dataset.
+#[test]
+fn large_full_sync_to_empty_and_non_empty_replicas() {
+    let digest = |n: &Node| -> String { q(&mut n.conn(), &["DEBUG", "DIGEST"]) };
+    for diskless in ["yes", "no"] {
+        let m = Node::vigil(&["--repl-diskless-sync", diskless, "--rdbcompression", "no"]);
+        fill(&m);
+        let _: String = q(&mut m.conn(), &["DEBUG", "POPULATE", "30000", "pop", "300"]);
+        let _: String = q(&mut m.conn(), &["SET", "pop:7", "changed", "EX", "1000"]);
+        let empty = Node::vigil(&[]);
+        let busy = Node::vigil(&[]);
+        let mut c = busy.conn();
+        for i in 0..100 {
+            let _: String = q(&mut c, &["SET", &format!("old{i}"), "x"]);
+        }
+        let _: String = q(&mut c, &["SET", "pop:1", "stale"]);
+        for r in [&empty, &busy] {
+            r.replicate(&m);
+            assert_eq!(digest(r), digest(&m), "diskless {diskless}");
+            let ttl: i64 = q(&mut r.conn(), &["TTL", "pop:7"]);
+            assert!(ttl > 900, "ttl {ttl}");
+        }
+    }
+}
+
 #[test]
 fn loading_replica_answers_loading() {
     let m = Node::vigil(&[]);

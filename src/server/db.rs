@@ -65,8 +65,9 @@ impl Db {
         );
     }
 
-    /// Adds a key that must not exist yet (loading). When it does, the table is unchanged and
-    /// the existing key is returned. One hash lookup instead of a check plus an insert.
+    /// Adds a key that must not exist yet (loading). When it does, the existing key is
+    /// returned and the table must be discarded (its entry for that key was replaced): a
+    /// duplicate makes the whole load fail. One probe of the hash table per key.
     pub fn insert_new(
         &mut self,
         key: Key,
@@ -74,20 +75,26 @@ impl Db {
         expires_at: i64,
         lru: u32,
     ) -> Result<(), Key> {
-        match self.entries.entry(key) {
-            indexmap::map::Entry::Occupied(o) => Err(o.key().clone()),
-            indexmap::map::Entry::Vacant(v) => {
-                if expires_at != NO_EXPIRE {
-                    self.volatile.insert(v.key().clone());
-                }
-                v.insert(Entry {
-                    value,
-                    expires_at,
-                    lru,
-                });
-                Ok(())
-            }
+        let volatile = (expires_at != NO_EXPIRE).then(|| key.clone());
+        let (idx, old) = self.entries.insert_full(
+            key,
+            Entry {
+                value,
+                expires_at,
+                lru,
+            },
+        );
+        if old.is_some() {
+            return Err(self
+                .entries
+                .get_index(idx)
+                .map(|(k, _)| k.clone())
+                .unwrap_or_else(|| Key::from(&b""[..])));
         }
+        if let Some(k) = volatile {
+            self.volatile.insert(k);
+        }
+        Ok(())
     }
 
     /// Removes a key and its TTL.

@@ -3,7 +3,7 @@
 //! error naming the offset, never a panic or an allocation larger than the input.
 
 use std::collections::VecDeque;
-use std::io::Read;
+use std::io::BufRead;
 
 use bytes::Bytes;
 
@@ -19,24 +19,49 @@ pub type RdbResult<T> = Result<T, RdbError>;
 
 /// Cap on capacity reserved from a length read in the input, before the data proves it.
 const MAX_PREALLOC: usize = 1 << 16;
-/// Cap on a string buffer or key table reserved up front from a stream of unknown length.
-const MAX_STREAM_PREALLOC: u64 = 1 << 24;
 
 /// A byte source with position tracking, bounds checks and an optional running checksum.
-pub struct Reader<R: Read> {
+///
+/// It reads straight out of the source's buffer (`BufRead`): fields are copied once, from that
+/// buffer into the values, and the checksum runs over whole buffers rather than field by field
+/// (bytes are handed back to the source, and checksummed, only when its buffer is used up).
+pub struct Reader<R: BufRead> {
     inner: R,
-    pos: u64,
+    /// Bytes of `inner`'s current buffer already read, not yet consumed from it.
+    used: usize,
+    /// Stream offset of the first byte of `inner`'s current buffer.
+    base: u64,
     size: u64,
     crc: Option<Crc64>,
 }
 
-impl<R: Read> Reader<R> {
-    /// Wraps `inner`, which holds exactly `size` bytes. With `checksum`, a CRC-64 of everything
-    /// read is kept (for the file trailer).
+/// `len` bytes at `from` in a source's current buffer, which holds them (`BufRead` returns
+/// the same buffer until it is consumed); `at` is the stream offset for errors.
+fn buffered<R: BufRead>(inner: &mut R, at: u64, from: usize, len: usize) -> RdbResult<&[u8]> {
+    match inner.fill_buf() {
+        Ok(buf) => buf
+            .get(from..from + len)
+            .ok_or_else(|| RdbError::new("read error: the input buffer shrank", at)),
+        Err(e) => Err(RdbError::new(format!("read error: {e}"), at)),
+    }
+}
+
+/// Most keys reserved from a RESIZEDB hint in a stream of unknown length.
+const MAX_UNPROVEN_KEYS: usize = 1 << 22;
+
+/// Size of a single reservation for a string whose length the input has not proven yet
+/// (streams of unknown length): bigger strings grow as their bytes arrive.
+const MAX_UNPROVEN: usize = 1 << 26;
+
+impl<R: BufRead> Reader<R> {
+    /// Wraps `inner`, which holds exactly `size` bytes (`u64::MAX` for a stream whose length is
+    /// not known in advance). With `checksum`, a CRC-64 of everything read is kept (for the
+    /// file trailer).
     pub fn new(inner: R, size: u64, checksum: bool) -> Self {
         Reader {
             inner,
-            pos: 0,
+            used: 0,
+            base: 0,
             size,
             crc: checksum.then(Crc64::default),
         }
@@ -48,94 +73,194 @@ impl<R: Read> Reader<R> {
         Self::new(inner, u64::MAX, checksum)
     }
 
-    /// Capacity that may be reserved up front for `n` announced items of `min_bytes` each: all
-    /// of them when the input is known to hold them, a bounded share of a stream otherwise.
-    fn prealloc(&self, n: u64, min_bytes: u64) -> usize {
-        let bound = if self.size == u64::MAX {
-            MAX_STREAM_PREALLOC
-        } else {
-            self.remaining() / min_bytes.max(1)
-        };
-        n.min(bound) as usize
-    }
-
     /// The wrapped source (to check what follows the RDB image).
     pub fn inner_mut(&mut self) -> &mut R {
         &mut self.inner
     }
 
     /// Bytes consumed so far.
+    #[inline]
     pub fn pos(&self) -> u64 {
-        self.pos
+        self.base + self.used as u64
     }
 
     /// Bytes left.
+    #[inline]
     pub fn remaining(&self) -> u64 {
-        self.size.saturating_sub(self.pos)
+        self.size.saturating_sub(self.pos())
     }
 
     /// An error at the current position.
     pub fn err(&self, msg: impl Into<String>) -> RdbError {
-        RdbError::new(msg, self.pos)
+        RdbError::new(msg, self.pos())
     }
 
-    fn fill(&mut self, buf: &mut [u8]) -> RdbResult<()> {
-        if buf.len() as u64 > self.remaining() {
-            return Err(self.err(format!(
-                "unexpected end of data: {} bytes needed, {} left",
-                buf.len(),
-                self.remaining()
-            )));
+    fn io_err(&self, e: std::io::Error) -> RdbError {
+        self.err(format!("read error: {e}"))
+    }
+
+    fn short(&self, needed: u64) -> RdbError {
+        if self.size == u64::MAX {
+            return self.err(format!(
+                "unexpected end of data: {needed} more bytes needed"
+            ));
         }
-        self.inner
-            .read_exact(buf)
-            .map_err(|e| RdbError::new(format!("read error: {e}"), self.pos))?;
+        self.err(format!(
+            "unexpected end of data: {needed} bytes needed, {} left",
+            self.remaining()
+        ))
+    }
+
+    /// Hands the bytes read from the current buffer back to the source, checksumming them.
+    fn release(&mut self) -> RdbResult<()> {
+        if self.used == 0 {
+            return Ok(());
+        }
+        let used = self.used;
+        let read = buffered(&mut self.inner, self.base, 0, used)?;
         if let Some(c) = &mut self.crc {
-            c.update(buf);
+            c.update(read);
         }
-        self.pos += buf.len() as u64;
+        self.inner.consume(used);
+        self.base += used as u64;
+        self.used = 0;
+        Ok(())
+    }
+
+    /// Unread bytes available in the source's buffer, refilling it when used up; 0 at the end
+    /// of the input.
+    fn refill(&mut self) -> RdbResult<usize> {
+        let used = self.used;
+        match self.inner.fill_buf() {
+            Ok(buf) if buf.len() > used => return Ok(buf.len() - used),
+            Ok(_) => {}
+            Err(e) => return Err(self.io_err(e)),
+        }
+        self.release()?;
+        match self.inner.fill_buf() {
+            Ok(buf) => Ok(buf.len()),
+            Err(e) => Err(self.io_err(e)),
+        }
+    }
+
+    /// Copies `out.len()` bytes (the caller checked they are within `size`).
+    fn fill_slow(&mut self, out: &mut [u8]) -> RdbResult<()> {
+        let mut done = 0;
+        while done < out.len() {
+            let avail = self.refill()?;
+            if avail == 0 {
+                return Err(self.short((out.len() - done) as u64));
+            }
+            let used = self.used;
+            let n = avail.min(out.len() - done);
+            let at = self.pos();
+            let src = buffered(&mut self.inner, at, used, n)?;
+            out[done..done + n].copy_from_slice(src);
+            self.used += n;
+            done += n;
+        }
         Ok(())
     }
 
     /// Reads one byte.
+    #[inline]
     pub fn u8(&mut self) -> RdbResult<u8> {
+        if self.remaining() == 0 {
+            return Err(self.short(1));
+        }
+        let used = self.used;
+        if let Ok(buf) = self.inner.fill_buf()
+            && let Some(&b) = buf.get(used)
+        {
+            self.used += 1;
+            return Ok(b);
+        }
         let mut b = [0u8; 1];
-        self.fill(&mut b)?;
+        self.fill_slow(&mut b)?;
         Ok(b[0])
     }
 
+    #[inline]
     fn array<const N: usize>(&mut self) -> RdbResult<[u8; N]> {
+        if self.remaining() < N as u64 {
+            return Err(self.short(N as u64));
+        }
         let mut b = [0u8; N];
-        self.fill(&mut b)?;
+        let used = self.used;
+        if let Ok(buf) = self.inner.fill_buf()
+            && let Some(src) = buf.get(used..used + N)
+        {
+            b.copy_from_slice(src);
+            self.used += N;
+            return Ok(b);
+        }
+        self.fill_slow(&mut b)?;
         Ok(b)
     }
 
     /// Reads `n` bytes (refused before allocating when fewer remain).
     pub fn bytes(&mut self, n: u64) -> RdbResult<Vec<u8>> {
+        let mut v = Vec::new();
+        self.bytes_into(n, &mut v)?;
+        Ok(v)
+    }
+
+    /// Appends `n` bytes to `out` (refused before allocating when fewer remain).
+    #[inline]
+    fn bytes_into(&mut self, n: u64, out: &mut Vec<u8>) -> RdbResult<()> {
         if n > self.remaining() {
             return Err(self.err(format!(
                 "length {n} exceeds the {} bytes left",
                 self.remaining()
             )));
         }
-        let mut v = Vec::with_capacity(self.prealloc(n, 1));
-        let got = (&mut self.inner)
-            .take(n)
-            .read_to_end(&mut v)
-            .map_err(|e| RdbError::new(format!("read error: {e}"), self.pos))?;
-        if got as u64 != n {
-            return Err(self.err("unexpected end of data"));
+        let used = self.used;
+        if let Ok(buf) = self.inner.fill_buf()
+            && let Some(src) = usize::try_from(n)
+                .ok()
+                .and_then(|n| buf.get(used..used.checked_add(n)?))
+        {
+            out.extend_from_slice(src);
+            self.used += src.len();
+            return Ok(());
         }
-        if let Some(c) = &mut self.crc {
-            c.update(&v);
+        self.bytes_slow(n, out)
+    }
+
+    /// [`Self::bytes_into`] across buffer refills, reserving only what the input has proven
+    /// when its length is unknown.
+    fn bytes_slow(&mut self, n: u64, out: &mut Vec<u8>) -> RdbResult<()> {
+        let mut left = usize::try_from(n).map_err(|_| self.err("length too large"))?;
+        out.reserve_exact(left.min(MAX_UNPROVEN));
+        while left > 0 {
+            let avail = self.refill()?;
+            if avail == 0 {
+                return Err(self.short(left as u64));
+            }
+            let take = avail.min(left);
+            if out.capacity() - out.len() < take {
+                // Double, but never beyond the announced length.
+                out.reserve_exact(left.min(out.len().max(take)));
+            }
+            let used = self.used;
+            let at = self.pos();
+            out.extend_from_slice(buffered(&mut self.inner, at, used, take)?);
+            self.used += take;
+            left -= take;
         }
-        self.pos += n;
-        Ok(v)
+        Ok(())
     }
 
     /// The checksum of everything read so far (when enabled).
-    pub fn checksum(&self) -> Option<u64> {
-        self.crc.as_ref().map(Crc64::value)
+    pub fn checksum(&mut self) -> RdbResult<Option<u64>> {
+        self.release()?;
+        Ok(self.crc.as_ref().map(Crc64::value))
+    }
+
+    /// Whether the input has nothing left (a stream of unknown length must end right after
+    /// the image).
+    pub fn at_end(&mut self) -> RdbResult<bool> {
+        Ok(self.refill()? == 0)
     }
 
     /// Reads a length; the flag tells a special string encoding (then the value is its kind).
@@ -178,25 +303,35 @@ impl<R: Read> Reader<R> {
 
     /// Reads a string in any of its encodings (raw, integer, LZF).
     pub fn string(&mut self) -> RdbResult<Vec<u8>> {
+        let mut v = Vec::new();
+        self.string_into(&mut v)?;
+        Ok(v)
+    }
+
+    /// Reads a string in any of its encodings into `out`, replacing its contents: a caller
+    /// that keeps `out` reads many strings (key names) without an allocation each.
+    pub fn string_into(&mut self, out: &mut Vec<u8>) -> RdbResult<()> {
+        out.clear();
         let (n, encoded) = self.length_or_encoding()?;
         if !encoded {
-            return self.bytes(n);
+            return self.bytes_into(n, out);
         }
         match n {
-            0 => Ok((self.u8()? as i8).to_string().into_bytes()),
-            1 => Ok(i16::from_le_bytes(self.array()?).to_string().into_bytes()),
-            2 => Ok(i32::from_le_bytes(self.array()?).to_string().into_bytes()),
+            0 => out.extend_from_slice((self.u8()? as i8).to_string().as_bytes()),
+            1 => out.extend_from_slice(i16::from_le_bytes(self.array()?).to_string().as_bytes()),
+            2 => out.extend_from_slice(i32::from_le_bytes(self.array()?).to_string().as_bytes()),
             3 => {
                 let clen = self.length()?;
                 let len = self.length()?;
-                let start = self.pos;
+                let start = self.pos();
                 let compressed = self.bytes(clen)?;
                 let len = usize::try_from(len).map_err(|_| self.err("LZF length too large"))?;
-                lzf::decompress(&compressed, len)
-                    .ok_or_else(|| RdbError::new("invalid LZF compressed string", start))
+                *out = lzf::decompress(&compressed, len)
+                    .ok_or_else(|| RdbError::new("invalid LZF compressed string", start))?;
             }
-            k => Err(self.err(format!("unknown string encoding {k}"))),
+            k => return Err(self.err(format!("unknown string encoding {k}"))),
         }
+        Ok(())
     }
 
     /// A text-encoded double (sorted sets of type 3): length byte, 253/254/255 = nan/+inf/-inf.
@@ -278,7 +413,7 @@ impl Build {
 
 /// Reads the value of a key of type `t` (the type byte already consumed). `Ok(None)` for an
 /// empty aggregate, which Redis skips when loading a file and refuses in RESTORE.
-pub fn read_value<R: Read>(r: &mut Reader<R>, t: u8, key: &[u8]) -> RdbResult<Option<Value>> {
+pub fn read_value<R: BufRead>(r: &mut Reader<R>, t: u8, key: &[u8]) -> RdbResult<Option<Value>> {
     let start = r.pos();
     let at = |msg: String| RdbError::new(msg, start);
     let v = match t {
@@ -505,7 +640,7 @@ pub struct LoadReport {
 
 /// Loads a whole RDB stream into `dbs` (which should be empty). `progress` is called now and
 /// then with the bytes consumed so far.
-pub fn load<R: Read>(
+pub fn load<R: BufRead>(
     r: &mut Reader<R>,
     opts: &LoadOptions,
     dbs: &mut [Db],
@@ -535,6 +670,8 @@ pub fn load<R: Read>(
     let mut idle: Option<u64> = None;
     let mut freq: Option<u8> = None;
     let mut last_progress = 0u64;
+    // Key names are read into one buffer and stored inline in the map when short.
+    let mut key = Vec::new();
     loop {
         if r.pos() - last_progress >= 1 << 20 {
             last_progress = r.pos();
@@ -578,8 +715,17 @@ pub fn load<R: Read>(
                 let size = r.length()?;
                 let _expires = r.length()?;
                 let d = &mut dbs[db];
+                // The hint is trusted only as far as the input can hold that many keys (a
+                // stream of unknown length: up to a bound), so a corrupt one cannot make a
+                // huge allocation.
+                let most = if r.size == u64::MAX {
+                    MAX_UNPROVEN_KEYS
+                } else {
+                    usize::try_from(r.remaining() / 3).unwrap_or(usize::MAX)
+                };
                 if d.entries.is_empty() {
-                    d.entries.reserve(r.prealloc(size, 3));
+                    d.entries
+                        .reserve(usize::try_from(size).unwrap_or(usize::MAX).min(most));
                 }
                 continue;
             }
@@ -606,7 +752,7 @@ pub fn load<R: Read>(
             }
             _ => {}
         }
-        let key = r.string()?;
+        r.string_into(&mut key)?;
         let value = read_value(r, t, &key)?;
         let (exp, id, fr) = (expires_at, idle.take(), freq.take());
         expires_at = NO_EXPIRE;
@@ -623,7 +769,7 @@ pub fn load<R: Read>(
         if exp != NO_EXPIRE && exp < opts.now_ms && opts.expired != ExpiredKeys::Keep {
             report.keys_expired += 1;
             if opts.expired == ExpiredKeys::SkipAndReport {
-                report.expired_keys.push((db, key));
+                report.expired_keys.push((db, key.clone()));
             }
             continue;
         }
@@ -643,7 +789,7 @@ pub fn load<R: Read>(
         }
     }
     if version >= 5 {
-        let computed = r.checksum();
+        let computed = r.checksum()?;
         let stored = u64::from_le_bytes(r.array()?);
         if opts.verify_checksum && stored != 0 {
             if let Some(c) = computed
@@ -656,9 +802,11 @@ pub fn load<R: Read>(
             report.checksum_verified = true;
         }
     }
-    if r.size != u64::MAX && r.remaining() > 0 {
+    // What follows an image of unknown length is the caller's to judge.
+    let trailing = if r.size == u64::MAX { 0 } else { r.remaining() };
+    if trailing > 0 {
         tracing::warn!(
-            bytes = r.remaining(),
+            bytes = trailing,
             "ignoring data after the end of the RDB file"
         );
     }

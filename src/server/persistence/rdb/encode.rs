@@ -363,6 +363,25 @@ pub fn materialize(
     sink(data.get(pos..).unwrap_or_default())
 }
 
+/// [`materialize`] into an owned buffer: `data` itself, not copied, when it holds no string to
+/// compress (always so with `rdbcompression no`).
+pub fn materialize_owned(
+    data: Vec<u8>,
+    spans: &[Span],
+    enc: &mut Encoder,
+    tmp: &mut Vec<u8>,
+) -> Result<Vec<u8>, String> {
+    if spans.is_empty() {
+        return Ok(data);
+    }
+    let mut out = Vec::with_capacity(data.len());
+    materialize(&data, spans, enc, tmp, |p| {
+        out.extend_from_slice(p);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
 /// Builds an intset blob from sorted, distinct integers.
 pub fn intset_blob(sorted: &[i64]) -> Vec<u8> {
     let width: usize = if sorted.iter().all(|x| i16::try_from(*x).is_ok()) {

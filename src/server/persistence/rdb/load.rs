@@ -103,15 +103,15 @@ pub fn load_stream(
         }
     })
     .map_err(|e| format!("{} at offset {} of the stream", e.msg, e.offset))?;
-    let mut probe = [0u8; 1];
-    match std::io::Read::read(reader.inner_mut(), &mut probe) {
-        Ok(0) => Ok((dbs, report)),
-        Ok(_) => Err("Replication stream EOF marker is broken".into()),
-        Err(e) => Err(format!("read error: {e}")),
+    match reader.at_end() {
+        Ok(true) => Ok((dbs, report)),
+        Ok(false) => Err("Replication stream EOF marker is broken".into()),
+        Err(e) => Err(format!("read error: {}", e.msg)),
     }
 }
 
-/// `Read` over the chunks of a channel; the end of the channel is the end of the input.
+/// A buffered reader over the chunks of a channel, each chunk being the buffer (no copy); the
+/// end of the channel is the end of the input.
 struct ChunkReader {
     chunks: tokio::sync::mpsc::Receiver<bytes::Bytes>,
     current: bytes::Bytes,
@@ -119,16 +119,28 @@ struct ChunkReader {
 
 impl std::io::Read for ChunkReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let avail = std::io::BufRead::fill_buf(self)?;
+        let n = buf.len().min(avail.len());
+        buf[..n].copy_from_slice(&avail[..n]);
+        std::io::BufRead::consume(self, n);
+        Ok(n)
+    }
+}
+
+impl std::io::BufRead for ChunkReader {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
         while self.current.is_empty() {
             match self.chunks.blocking_recv() {
                 Some(chunk) => self.current = chunk,
-                None => return Ok(0),
+                None => break,
             }
         }
-        let n = buf.len().min(self.current.len());
-        buf[..n].copy_from_slice(&self.current[..n]);
+        Ok(&self.current)
+    }
+
+    fn consume(&mut self, n: usize) {
+        let n = n.min(self.current.len());
         bytes::Buf::advance(&mut self.current, n);
-        Ok(n)
     }
 }
 

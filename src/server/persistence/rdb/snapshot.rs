@@ -44,7 +44,7 @@ const SHARE_DIVISOR: u32 = 4;
 /// Stream bytes gathered before handing them to the writer thread.
 const CHUNK: usize = 1 << 20;
 /// Chunks queued to the writer before the driver waits (bounds the memory in flight).
-const QUEUE: usize = 16;
+const QUEUE: usize = 4;
 
 /// Snapshot state of one database during a background save.
 pub struct DbSnap {
@@ -237,11 +237,15 @@ pub enum StartError {
 
 /// Where a background save goes.
 pub enum Target {
-    /// `dbfilename` (BGSAVE, save points, disk-based replication).
+    /// `dbfilename` (BGSAVE, save points).
     File,
+    /// `dbfilename` for a disk-based full synchronisation: replicas wait for it, so its writer
+    /// thread competes for the CPU like Redis's forked child instead of yielding it.
+    FileForReplicas,
     /// Replicas of a diskless full synchronisation: every chunk (and the checksum trailer, then
-    /// an empty chunk as end marker) is sent to each channel; a full channel slows the save down, as a slow socket slows
-    /// Redis's child. Dropping a receiver just stops feeding that replica.
+    /// an empty chunk as end marker) is sent to each channel; a full channel slows the save
+    /// down, as a slow socket slows Redis's child. Dropping a receiver just stops feeding that
+    /// replica.
     Replicas(Vec<tokio::sync::mpsc::Sender<Bytes>>),
     /// The base file of an AOF rewrite, written to `path` (a temporary name; the rewrite moves
     /// it into the AOF directory): RDB with `aof-base 1`, or commands.
@@ -272,11 +276,11 @@ pub fn start_to(srv: &mut Server, target: Target) -> Result<(), StartError> {
     srv.rdb.generation += 1;
     srv.rdb.last_bgsave_try = now / 1000;
     // Counted per attempt, as Redis counts `rdb_saves` (a diskless transfer is not a save).
-    if matches!(target, Target::File) {
+    if !matches!(target, Target::Replicas(_)) {
         srv.rdb.saves += 1;
     }
     let kind = match &target {
-        Target::File => SaveKind::Rdb,
+        Target::File | Target::FileForReplicas => SaveKind::Rdb,
         Target::Replicas(_) => SaveKind::Diskless,
         Target::AofBase { .. } => SaveKind::AofBase,
     };
@@ -337,15 +341,17 @@ pub fn start_to(srv: &mut Server, target: Target) -> Result<(), StartError> {
     let fsync_every = srv.config.rdb_save_incremental_fsync;
     let aof_fsync_every = srv.config.aof_rewrite_incremental_fsync;
     let writer_opts = opts.clone();
+    let niced = matches!(target, Target::File | Target::AofBase { .. });
     let writer = std::thread::Builder::new()
         .name("rdb-bgsave".into())
         .spawn(move || {
-            // A full sync competes like Redis's forked child: only saves to disk yield the CPU.
-            if kind != SaveKind::Diskless {
+            // A full sync competes like Redis's forked child: only saves no replica waits for
+            // yield the CPU.
+            if niced {
                 lower_priority();
             }
             let r = match target {
-                Target::File => {
+                Target::File | Target::FileForReplicas => {
                     let r = write_file(rx, &tmp, &file, writer_opts, checksum, fsync_every);
                     if r.is_err() {
                         let _ = std::fs::remove_file(&tmp);
@@ -497,22 +503,30 @@ async fn drive(
     finish(&mut srv, generation, result);
 }
 
-/// Moves a database's pending records into the stream, selecting the database first.
+/// Writes SELECTDB (with the RESIZEDB hint the first time) unless the stream is in this
+/// database already.
+fn select_db(b: &mut BgSave, s: &mut DbSnap) {
+    if b.cur_db == Some(s.dbid) {
+        return;
+    }
+    if b.commands {
+        crate::server::persistence::aof::base::write_select(&mut b.stream, s.dbid);
+    } else if s.header_written {
+        encode::write_select(&mut b.stream, s.dbid);
+    } else {
+        encode::write_db_start(&mut b.stream, s.dbid, s.size, s.expires);
+        s.header_written = true;
+    }
+    b.cur_db = Some(s.dbid);
+}
+
+/// Moves a database's pending records (from the pre-write hook) into the stream, selecting
+/// the database first.
 fn flush_out(b: &mut BgSave, s: &mut DbSnap) {
     if s.out.is_empty() {
         return;
     }
-    if b.cur_db != Some(s.dbid) {
-        if b.commands {
-            crate::server::persistence::aof::base::write_select(&mut b.stream, s.dbid);
-        } else if s.header_written {
-            encode::write_select(&mut b.stream, s.dbid);
-        } else {
-            encode::write_db_start(&mut b.stream, s.dbid, s.size, s.expires);
-            s.header_written = true;
-        }
-        b.cur_db = Some(s.dbid);
-    }
+    select_db(b, s);
     let shift = b.stream.len();
     b.stream.append(&mut s.out);
     b.spans
@@ -520,20 +534,26 @@ fn flush_out(b: &mut BgSave, s: &mut DbSnap) {
 }
 
 /// Serializes up to the slice budget from one database. Returns true when it is complete.
+///
+/// Records go straight into the stream (the pre-write hook's side buffer is moved in first,
+/// so the compression spans the encoder records here are offsets in the stream): no record is
+/// copied twice on the event loop.
 fn advance_db(db: &mut Db, b: &mut BgSave, deadline: Instant, max_keys: &mut usize) -> bool {
     let Db { entries, snap, .. } = db;
     let Some(s) = snap.as_deref_mut() else {
         return true;
     };
+    flush_out(b, s);
     let mut n = 0usize;
+    let mut complete = true;
     while s.cursor > 0 {
         n += 1;
         if *max_keys == 0
-            || b.stream.len() + s.out.len() >= CHUNK
+            || b.stream.len() >= CHUNK
             || (n.is_multiple_of(16) && Instant::now() >= deadline)
         {
-            flush_out(b, s);
-            return false;
+            complete = false;
+            break;
         }
         s.cursor -= 1;
         let Some((k, e)) = entries.get_index(s.cursor) else {
@@ -542,13 +562,16 @@ fn advance_db(db: &mut Db, b: &mut BgSave, deadline: Instant, max_keys: &mut usi
         if !s.written.is_empty() && s.written.contains(k) {
             continue;
         }
-        s.enc.key_value(&mut s.out, k, e);
+        select_db(b, s);
+        s.enc.key_value(&mut b.stream, k, e);
         b.keys_done += 1;
         *max_keys -= 1;
     }
-    flush_out(b, s);
-    *snap = None;
-    true
+    b.spans.extend(s.enc.take_spans());
+    if complete {
+        *snap = None;
+    }
+    complete
 }
 
 /// A chunk of stream and its compression spans.
@@ -583,10 +606,7 @@ fn step(srv: &mut Server, budget: Duration) -> Step {
         }
     }
     if b.finished {
-        if let Some(tx) = b.tx.take() {
-            let _ = tx.send(Msg::Finish);
-        }
-        return Step::Done;
+        return finish_writer(b);
     }
     let deadline = Instant::now() + budget;
     let mut max_keys = if key_delay > 0 { 1 } else { usize::MAX };
@@ -629,10 +649,7 @@ fn step(srv: &mut Server, budget: Duration) -> Step {
     if complete {
         b.finished = true;
         if b.pending.is_none() {
-            if let Some(tx) = b.tx.take() {
-                let _ = tx.send(Msg::Finish);
-            }
-            return Step::Done;
+            return finish_writer(b);
         }
         return Step::Wait(Duration::from_millis(1));
     }
@@ -643,6 +660,22 @@ fn step(srv: &mut Server, budget: Duration) -> Step {
         return Step::Wait(Duration::from_millis(1));
     }
     Step::Again
+}
+
+/// Tells the writer thread the stream is complete. Never blocks: the writer may itself be
+/// waiting for the event loop (a replica's socket drained by a task of this loop), so a full
+/// queue is retried on the next step.
+fn finish_writer(b: &mut BgSave) -> Step {
+    let Some(tx) = &b.tx else {
+        return Step::Done;
+    };
+    match tx.try_send(Msg::Finish) {
+        Err(TrySendError::Full(_)) => Step::Wait(Duration::from_millis(1)),
+        _ => {
+            b.tx = None;
+            Step::Done
+        }
+    }
 }
 
 /// The writer thread failed: stop producing; its error arrives through the result channel.
@@ -742,11 +775,7 @@ fn write_replicas(
     loop {
         match rx.recv() {
             Ok(Msg::Data(d, spans)) => {
-                let mut chunk = Vec::with_capacity(d.len());
-                encode::materialize(&d, &spans, &mut enc, &mut scratch, |p| {
-                    chunk.extend_from_slice(p);
-                    Ok(())
-                })?;
+                let chunk = encode::materialize_owned(d, &spans, &mut enc, &mut scratch)?;
                 if let Some(c) = &mut crc {
                     c.update(&chunk);
                 }
@@ -838,6 +867,22 @@ mod tests {
             self.0 ^= self.0 << 17;
             (self.0 % n.max(1) as u64) as usize
         }
+    }
+
+    /// Ending the stream never blocks the event loop on a full writer queue (the writer may be
+    /// waiting for this very loop to drain a replica's socket): it is retried.
+    #[test]
+    fn finishing_with_a_full_queue_waits_instead_of_blocking() {
+        let (tx, rx) = sync_channel(1);
+        assert!(tx.try_send(Msg::Data(Vec::new(), Vec::new())).is_ok());
+        let mut b = bgsave();
+        b.tx = Some(tx);
+        assert!(matches!(finish_writer(&mut b), Step::Wait(_)));
+        assert!(b.tx.is_some());
+        assert!(matches!(rx.recv(), Ok(Msg::Data(..))));
+        assert!(matches!(finish_writer(&mut b), Step::Done));
+        assert!(b.tx.is_none());
+        assert!(matches!(rx.recv(), Ok(Msg::Finish)));
     }
 
     /// Random mutations through every hooked path while the cursor advances: the serialized
