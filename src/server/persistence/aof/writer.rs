@@ -242,7 +242,12 @@ impl Writer {
         let Some(st) = guard.as_mut() else {
             return false;
         };
-        if !st.pending.is_empty() || self.shared.queue.lock().map_or(true, |q| !q.msgs.is_empty())
+        if !st.pending.is_empty()
+            || self
+                .shared
+                .queue
+                .lock()
+                .map_or(true, |q| !q.msgs.is_empty())
         {
             return false;
         }
