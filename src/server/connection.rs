@@ -91,8 +91,9 @@ pub async fn serve(server: SharedServer, stream: TcpStream) {
             closing = true;
         }
         if !out.is_empty() {
-            // With appendfsync always, replies wait until what they acknowledge is on disk.
-            let gate = super::persistence::aof::reply_gate(&mut server.borrow_mut());
+            // Replies wait until what they acknowledge is written to the AOF (on disk with
+            // appendfsync always).
+            let gate = super::persistence::aof::reply_gate(&server.borrow());
             if let Some(durable) = gate {
                 durable.await;
             }

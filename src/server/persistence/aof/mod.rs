@@ -16,7 +16,6 @@ use std::rc::Rc;
 
 use bytes::Bytes;
 
-use crate::config::AppendFsync;
 use crate::server::connection::SharedServer;
 use crate::server::replication::propagate::encode_command;
 use crate::server::state::Server;
@@ -156,11 +155,16 @@ pub fn feed(srv: &mut Server, db: i64, argv: &[Bytes]) {
     }
 }
 
-/// Hands the buffered stream to the writer now.
+/// Hands the buffered stream to the writer now (or writes it at once, see
+/// [`Writer::write_inline`]).
 pub fn flush_buffer(srv: &mut Server) {
     let a = &mut srv.aof;
     match &a.writer {
-        Some(w) => w.hand_over(&mut a.buf),
+        Some(w) => {
+            if !w.write_inline(&mut a.buf) {
+                w.hand_over(&mut a.buf);
+            }
+        }
         None => a.buf.clear(),
     }
 }
@@ -185,21 +189,19 @@ pub async fn flusher(server: SharedServer) {
     }
 }
 
-/// What a connection must wait for before sending its replies: with `appendfsync always`, the
-/// stream fed so far on disk (acknowledged means durable, and so does observed). `None` when
-/// nothing is pending.
-pub fn reply_gate(srv: &mut Server) -> Option<impl std::future::Future<Output = ()> + use<>> {
-    if srv.config.appendfsync != AppendFsync::Always {
-        return None;
-    }
+/// What a connection must wait for before sending its replies: the stream fed so far written
+/// to the file (`write(2)` done, so a crash of the process loses nothing acknowledged or
+/// observed), and with `appendfsync always` also on disk. `None` when nothing is pending.
+///
+/// The buffer is not handed over here: [`flusher`] does it once at the end of the event-loop
+/// turn, so the replies of every connection served in the turn wait for one write (and one
+/// `fdatasync` with `always`), as Redis's `beforeSleep` writes before its replies go out.
+pub fn reply_gate(srv: &Server) -> Option<impl std::future::Future<Output = ()> + use<>> {
     let target = srv.aof.fed;
     let w = srv.aof.writer.as_ref()?;
     if w.acked() >= target {
         return None;
     }
-    // Handed over at once: the thread writes and fsyncs while the other connections of this
-    // turn run, and whatever piled up meanwhile shares its next fsync (group commit).
-    w.hand_over(&mut srv.aof.buf);
     Some(w.acked_at_least(target))
 }
 
@@ -218,6 +220,7 @@ pub fn start_writer(
 ) -> Result<(Writer, writer::Opened), String> {
     let (w, opened) = Writer::start(spec, srv.config.appendfsync)?;
     w.set_flush_sleep(srv.aof.flush_sleep_us);
+    tokio::task::spawn_local(w.relay());
     Ok((w, opened))
 }
 
