@@ -10,7 +10,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use common::{q, q_err};
-use replication_common::{Node, dataset, wait_for};
+use replication_common::{Kind, Node, dataset, wait_for};
 
 fn fill(master: &Node) {
     let mut c = master.conn();
@@ -818,4 +818,26 @@ fn replica_authenticates_with_masterauth_and_masteruser() {
     });
     assert_eq!(bad.info_field("master_link_status"), "down");
     drop(r1);
+}
+
+/// A disk-based sync leaves the received dump.rdb in the replica's dir, as in Redis, unless
+/// `rdb-del-sync-files yes` and nothing else persists.
+#[test]
+fn received_sync_file_is_kept_unless_rdb_del_sync_files() {
+    let m = Node::start(Kind::Vigil, &["--repl-diskless-sync", "no"]);
+    let _: () = redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query(&mut m.conn())
+        .expect("set");
+    let keep = Node::start(Kind::Vigil, &[]);
+    let drop = Node::start(Kind::Vigil, &["--rdb-del-sync-files", "yes"]);
+    for r in [&keep, &drop] {
+        r.replicate(&m);
+        r.wait_caught_up(&m);
+    }
+    assert!(keep.dir.join("dump.rdb").exists());
+    wait_for(Duration::from_secs(5), "sync file removed", || {
+        !drop.dir.join("dump.rdb").exists()
+    });
 }

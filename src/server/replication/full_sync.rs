@@ -298,8 +298,13 @@ async fn load_from_disk(
     let loading = payload::start_replica_load(server, LoadSource::File(target.clone()), false)?;
     let outcome = loading.finish().await;
     let mut srv = server.borrow_mut();
-    if srv.config.save_points.is_empty() {
-        let _ = std::fs::remove_file(&target);
+    // Redis keeps the received file unless told to drop it when nothing else persists.
+    let del_sync_files = srv.config.value("rdb-del-sync-files").as_deref() == Some(b"yes");
+    if del_sync_files && srv.config.save_points.is_empty() && !srv.config.appendonly {
+        let path = target.clone();
+        let _ = std::thread::Builder::new()
+            .name("lazyfree".into())
+            .spawn(move || std::fs::remove_file(path));
     }
     match outcome {
         Ok((dbs, report)) => {
