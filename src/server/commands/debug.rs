@@ -127,19 +127,7 @@ fn lenient_f64(arg: &[u8]) -> f64 {
 
 /// atoi-like: leading digits count, anything else reads as 0.
 fn lenient_i64(arg: &[u8]) -> i64 {
-    let s = String::from_utf8_lossy(arg);
-    let s = s.trim_start();
-    let (neg, digits) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    let n: i64 = digits
-        .bytes()
-        .take_while(u8::is_ascii_digit)
-        .fold(0i64, |acc, d| {
-            acc.saturating_mul(10).saturating_add((d - b'0') as i64)
-        });
-    if neg { -n } else { n }
+    crate::util::c_num::strtoll(&String::from_utf8_lossy(arg))
 }
 
 fn object(ctx: &mut Ctx, key: &[u8]) -> Reply {

@@ -267,18 +267,7 @@ fn trim(b: &[u8]) -> &[u8] {
 }
 
 fn leading_int(s: &str) -> i64 {
-    let s = s.trim_start();
-    let (neg, digits) = match s.strip_prefix('-') {
-        Some(d) => (true, d),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    let n: i64 = digits
-        .bytes()
-        .take_while(u8::is_ascii_digit)
-        .fold(0i64, |acc, d| {
-            acc.saturating_mul(10).saturating_add((d - b'0') as i64)
-        });
-    if neg { -n } else { n }
+    crate::util::c_num::strtoll(s)
 }
 
 /// Reads the manifest of the AOF directory `dir`: `Ok(None)` when the directory or the
