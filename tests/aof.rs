@@ -66,6 +66,15 @@ fn settle(c: &mut Connection) {
     wait_until(5, || info_field(c, "aof_buffer_length") == "0");
 }
 
+/// Once the AOF has taken every write, a restart from it gives back the same content.
+fn restart_keeps_content(n: Node, mut c: Connection, dir: &Path, args: &[&str]) {
+    let expected = content(&mut c, None);
+    settle(&mut c);
+    drop(n);
+    let n = Node::vigil(dir, args);
+    assert_eq!(content(&mut n.conn(), None), expected);
+}
+
 fn log(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("vigil.log")).unwrap_or_default()
 }
@@ -522,11 +531,7 @@ fn rewrite_and_bgsave_interplay() {
     let _: () = q(&mut c, &["CONFIG", "SET", "rdb-key-save-delay", "0"]);
     wait_until(20, || info_field(&mut c, "aof_rewrites") == "2");
     wait_rewrite(&mut c);
-    let expected = content(&mut c, None);
-    settle(&mut c);
-    drop(n);
-    let n = Node::vigil(dir.path(), &args);
-    assert_eq!(content(&mut n.conn(), None), expected);
+    restart_keeps_content(n, c, dir.path(), &args);
 }
 
 /// `aof-timestamp-enabled` writes `#TS:` annotations, which loading skips.
@@ -584,11 +589,7 @@ fn write_errors_refuse_writes() {
     wait_rewrite(&mut c);
     wait_until(5, || info_field(&mut c, "aof_last_write_status") == "ok");
     let _: () = q(&mut c, &["SET", "k2", "v"]);
-    let expected = content(&mut c, None);
-    settle(&mut c);
-    drop(n);
-    let n = Node::vigil(dir.path(), &args);
-    assert_eq!(content(&mut n.conn(), None), expected);
+    restart_keeps_content(n, c, dir.path(), &args);
 }
 
 /// A replica appends what it applies from its master; after a full sync its AOF is rebuilt
